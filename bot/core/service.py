@@ -1,0 +1,76 @@
+"""The answer service: the one object every front end (Discord, console, eval) talks to.
+
+It owns the current knowledge and its match index as one immutable snapshot and swaps the
+snapshot in a single assignment on reload, so a question in flight is answered wholly from
+the old or wholly from the new knowledge, never a mix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.matcher import Index, MatchSettings, match
+from bot.core.result import Result
+from bot.knowledge.model import Entry, Knowledge
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Knowledge plus everything precomputed from it; replaced whole, never mutated."""
+
+    knowledge: Knowledge
+    index: Index
+    aliases: tuple[tuple[str, str], ...]  # (entry id, question) added by curators
+
+
+class AnswerService:
+    """Answers questions from the current snapshot; thread- and task-safe by immutability."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        settings: MatchSettings | None = None,
+        aliases: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.settings = settings or MatchSettings()
+        self._snapshot = self._build(knowledge, tuple(aliases))
+
+    def _build(self, knowledge: Knowledge, aliases: tuple[tuple[str, str], ...]) -> Snapshot:
+        usable = tuple((eid, q) for eid, q in aliases if eid in knowledge.entries)
+        return Snapshot(knowledge, Index.build(knowledge, usable), usable)
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self._snapshot.knowledge
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def ask(self, question: str, surface: str | None = None, *, explain: bool = True) -> Result:
+        """Decide answer / suggest / none for one question, optionally within a surface."""
+        snap = self._snapshot
+        return match(snap.index, question, surface, self.settings, explain=explain)
+
+    def reload(self, knowledge: Knowledge) -> None:
+        """Serve `knowledge` from now on, keeping the curator-added phrasings that still apply."""
+        self._snapshot = self._build(knowledge, self._snapshot.aliases)
+        log.info("knowledge reloaded: %d entries", len(knowledge.entries))
+
+    def add_alias(self, entry_id: str, question: str) -> None:
+        """Teach an entry a new phrasing, effective for the next question asked."""
+        snap = self._snapshot
+        if entry_id not in snap.knowledge.entries:
+            raise KeyError(entry_id)
+        self._snapshot = self._build(snap.knowledge, (*snap.aliases, (entry_id, question)))
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._snapshot.knowledge.entries.get(entry_id)
+
+    def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Alternate questions that fit what is typed so far, as (question, entry id)."""
+        return self._snapshot.index.complete(text, limit)
