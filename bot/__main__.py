@@ -1,0 +1,58 @@
+"""`policybot` / `python -m bot`: parse argv, set up logging, run one front end.
+
+Each front end module exposes `register(subparsers)`; modules that need discord.py import it
+inside their command function so that `policybot ask` never loads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from bot.errors import PolicybotError
+
+FRONT_ENDS = (
+    "bot.console.ask",
+    "bot.console.kb",
+    "bot.console.evaluate",
+    "bot.console.curation",
+    "bot.discord_app.launch",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policybot",
+        description="Answers data-policy questions from a curated, sourced knowledge base.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in FRONT_ENDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging("WARNING" if args.command not in {"run"} else "INFO")
+    try:
+        return int(args.func(args) or 0)
+    except PolicybotError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Console front end on the same service as Discord. No discord import."""

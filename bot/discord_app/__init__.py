@@ -1,0 +1,1 @@
+"""The thin Discord adapter: the only package that imports discord."""

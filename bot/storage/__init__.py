@@ -1,0 +1,1 @@
+"""Storage behind a small domain-shaped protocol."""
