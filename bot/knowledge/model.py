@@ -6,9 +6,9 @@ concurrent requests and swapped atomically on reload without anyone mutating it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 # The overview fields every surface must fill, in display order. Same shape for every
 # surface so people can jump to theirs and find the same fields.
