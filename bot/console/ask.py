@@ -1,9 +1,172 @@
-"""Placeholder front end; filled in by its owner."""
+"""`policybot ask` and `policybot console`: the Discord bot's answers, in a terminal.
+
+Uses the same AnswerService as the bot, so what a curator sees here is what Discord shows.
+`--batch` reads JSON Lines and writes exactly one JSON object per input line, in order;
+a bad line yields an error object, never a failed batch.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Iterable
+from typing import IO, Any
+
+from bot.console.common import load_service
+from bot.core.present import result_to_dict
+from bot.core.result import Outcome, Result
+from bot.core.service import AnswerService
+from bot.knowledge.model import Entry, Knowledge
+
+WIDTH = 88
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this front end's subcommands."""
+    ask = sub.add_parser("ask", help="answer one question (or a batch) from the knowledge")
+    ask.add_argument("question", nargs="*", help="the question, as people would type it")
+    ask.add_argument("--surface", "-s", default=None, help="answer within this surface id")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--batch", metavar="FILE", help="JSON Lines file, or - for stdin")
+    ask.add_argument("--explain", action="store_true", help="show why this answer was chosen")
+    ask.add_argument("--knowledge", metavar="DIR", help="knowledge directory to use")
+    ask.set_defaults(func=run_ask)
+
+    console = sub.add_parser("console", help="an interactive prompt for trying questions")
+    console.add_argument("--surface", "-s", default=None)
+    console.add_argument("--knowledge", metavar="DIR")
+    console.set_defaults(func=run_console)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    service = load_service(args.knowledge)
+    if args.surface and args.surface not in service.knowledge.surfaces:
+        known = ", ".join(service.knowledge.surfaces)
+        print(f"policybot: unknown surface {args.surface!r}; use one of: {known}",
+              file=sys.stderr)
+        return 2
+    if args.batch:
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        with stream:
+            run_batch(service, stream, sys.stdout, explain=args.explain)
+        return 0
+    question = " ".join(args.question)
+    result = service.ask(question, args.surface)
+    if args.json:
+        data = result_to_dict(result, service.knowledge, explain=args.explain)
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(render(result, service.knowledge, explain=args.explain))
+    return 0
+
+
+def run_batch(service: AnswerService, lines: Iterable[str], out: IO[str], *,
+              explain: bool = False) -> int:
+    """Answer each JSON Lines item; one output object per input line, whatever the line."""
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        data = _batch_item(service, line, number, explain)
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        out.flush()
+        count += 1
+    return count
+
+
+def _batch_item(service: AnswerService, line: str, number: int, explain: bool
+                ) -> dict[str, Any]:
+    knowledge = service.knowledge
+    try:
+        item = json.loads(line) if line.strip() else {"question": ""}
+    except json.JSONDecodeError as exc:
+        return _error_item(service, f"line {number}: not JSON ({exc.msg})")
+    if isinstance(item, str):
+        item = {"question": item}
+    if not isinstance(item, dict):
+        return _error_item(service, f"line {number}: expected an object with 'question'")
+    question = item.get("question")
+    question = question if isinstance(question, str) else ""
+    surface = item.get("surface")
+    surface = surface if isinstance(surface, str) and surface in knowledge.surfaces else None
+    data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
+    if item.get("surface") not in (None, "") and surface is None:
+        data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
+    if "id" in item:
+        data["id"] = item["id"]
+    return data
+
+
+def _error_item(service: AnswerService, message: str) -> dict[str, Any]:
+    data = result_to_dict(service.ask("", None), service.knowledge)
+    data["question"] = None
+    data["error"] = message
+    return data
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def _entry_block(entry: Entry, knowledge: Knowledge, heading: str | None = None) -> list[str]:
+    source = knowledge.sources[entry.source]
+    terms = ", ".join(knowledge.terms[t].name for t in entry.terms if t in knowledge.terms)
+    lines = [heading or entry.title, _wrap(entry.answer, "  "), ""]
+    lines.append(_wrap(f"“{entry.quote}”", "  │ "))
+    lines.append(f"  — {source.title}")
+    lines.append(f"    {source.url}")
+    lines.append(f"    verified {source.verified}" + (f" · {terms}" if terms else ""))
+    return lines
+
+
+def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> str:
+    """Readable terminal output for one result."""
+    lines: list[str] = []
+    if result.outcome is Outcome.ANSWER and result.entry is not None:
+        lines += _entry_block(result.entry, knowledge)
+        if result.variants:
+            lines += ["", "This depends on which product you use:"]
+            for variant in result.variants:
+                names = ", ".join(knowledge.surfaces[s].name for s in variant.surfaces
+                                  if s in knowledge.surfaces)
+                lines += [""] + _entry_block(variant, knowledge, f"▸ {names}: {variant.title}")
+    elif result.outcome is Outcome.SUGGEST:
+        lines.append("No confident answer. Did you mean:")
+        for i, candidate in enumerate(result.suggestions, start=1):
+            lines.append(f"  {i}. {candidate.entry.title}  ({candidate.entry.id})")
+    else:
+        lines.append("I don't have a sourced answer for that yet; it has been noted for the "
+                     "curators. `policybot kb export --json` lists what I do know.")
+    if explain and result.explanation is not None:
+        ex = result.explanation
+        lines += ["", "Why:", f"  normalised: {ex.normalised!r}"]
+        if ex.folds:
+            lines.append(f"  folds: {', '.join(ex.folds)}")
+        if result.surface:
+            lines.append(f"  surface: {result.surface} ({ex.surface_source})")
+        lines.append(f"  decision: {ex.reason}")
+        for candidate in ex.top:
+            lines.append(f"  {candidate.score:6.1f}  {candidate.entry.id}  ← {candidate.matched!r}")
+    return "\n".join(lines)
+
+
+def run_console(args: argparse.Namespace) -> int:
+    service = load_service(args.knowledge)
+    surface = args.surface
+    print("policybot console. Type a question; ':surface ID' to set a surface, ':q' to quit.")
+    while True:
+        try:
+            line = input("? ").strip()
+        except EOFError:
+            print()
+            return 0
+        if line in {":q", ":quit", "exit"}:
+            return 0
+        if line.startswith(":surface"):
+            parts = line.split()
+            surface = parts[1] if len(parts) > 1 and parts[1] in service.knowledge.surfaces \
+                else None
+            print(f"surface: {surface or '(none)'}")
+            continue
+        if line:
+            print(render(service.ask(line, surface), service.knowledge, explain=True))
+            print()

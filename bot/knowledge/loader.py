@@ -74,10 +74,12 @@ class FieldSpec:
     kind: type | tuple[type, ...]
     required: bool = True
     kind_name: str = ""
+    text_items: bool = True  # for lists: every item must be a non-empty string
 
 
-def _spec(kind: type | tuple[type, ...], required: bool = True, name: str = "") -> FieldSpec:
-    return FieldSpec(kind, required, name or getattr(kind, "__name__", "value"))
+def _spec(kind: type | tuple[type, ...], required: bool = True, name: str = "",
+          text_items: bool = True) -> FieldSpec:
+    return FieldSpec(kind, required, name or getattr(kind, "__name__", "value"), text_items)
 
 
 TEXT = _spec(str, name="text")
@@ -85,6 +87,7 @@ OPT_TEXT = _spec(str, required=False, name="text")
 LIST = _spec(list, name="list")
 OPT_LIST = _spec(list, required=False, name="list")
 MAP = _spec(dict, name="mapping")
+RECORDS = _spec(list, name="list of mappings", text_items=False)
 
 SOURCE_FIELDS = {
     "id": TEXT, "title": TEXT, "url": TEXT, "verified": TEXT,
@@ -102,7 +105,7 @@ ENTRY_FIELDS = {
     "questions": LIST, "answer": TEXT, "quote": TEXT, "source": TEXT,
     "related": OPT_LIST, "variants": OPT_LIST, "keywords": OPT_LIST, "review": OPT_TEXT,
 }
-COMPARISON_FIELDS = {"title": TEXT, "columns": LIST, "rows": LIST}
+COMPARISON_FIELDS = {"title": TEXT, "columns": LIST, "rows": RECORDS}
 ROW_FIELDS = {"label": TEXT, "cells": MAP, "entries": LIST}
 
 
@@ -162,7 +165,7 @@ class _Collector:
             if isinstance(value, str) and not value.strip():
                 self.add(path, rec.line_of(key), ident, f"{key!r} is empty",
                          f"write the {key} or remove the key if it is optional")
-            if isinstance(value, list):
+            if isinstance(value, list) and spec.text_items:
                 for i, item in enumerate(value):
                     if not isinstance(item, str) or not item.strip():
                         line_no = value.line_of(i) if isinstance(value, LineList) else rec.line

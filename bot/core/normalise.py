@@ -1,0 +1,144 @@
+"""Turn what people type into comparable tokens; the same function reads knowledge and questions.
+
+People type in Discord: mentions, markdown, code fences, links, emoji, zero-width characters,
+"hey quick question", plurals and synonyms. All of that is noise for matching, so it is
+removed here once, and the knowledge is indexed through exactly the same steps so both
+sides meet in one vocabulary. Every step is linear in the input, and the input is capped,
+so hostile text costs bounded time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.knowledge.model import SynonymGroup
+
+MAX_INPUT_CHARS = 4000  # raw characters looked at; a question longer than this is a post
+MAX_TOKENS = 120  # tokens kept after cleaning; the start of a ramble holds its topic
+
+_CODE_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_DISCORD_TOKENS = re.compile(r"<(?:@[!&]?|#|a?:\w{1,32}:)\d{1,22}>|<t:\d{1,15}(?::\w)?>")
+_EVERYONE = re.compile(r"@(?:everyone|here)\b")
+_MASKED_LINK = re.compile(r"\[([^\]\n]{0,200})\]\((?:<)?https?://[^)\s]{1,2000}(?:>)?\)")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>]{1,2000}")
+_TOKEN = re.compile(r"[^\W_]+(?:[._'’/-][^\W_]+)*|_+[^\W_]+(?:_[^\W_]+)*")
+
+# Generic conversational padding in English questions; nothing vendor-specific lives here.
+DEFAULT_FILLERS: tuple[str, ...] = (
+    "hey", "hi", "hello", "hiya", "yo", "sup", "heya", "hey there", "hi there", "hello there",
+    "quick question", "quick q", "question", "qq", "so", "ok so", "okay so", "um", "uh",
+    "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "in advance", "tia",
+    "can you tell me", "could you tell me", "can someone tell me", "does anyone know",
+    "anyone know", "i was wondering", "i'm wondering", "im wondering", "just wondering",
+    "wondering", "i want to know", "i wanna know", "i'd like to know", "curious",
+    "genuinely curious", "honest question", "serious question", "real quick", "btw",
+    "lol", "lmao", "ngl", "tbh", "imo", "fr", "guys", "folks",
+    "policybot", "bot",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A cleaned text: its canonical tokens, the folded string, and what was folded."""
+
+    text: str  # tokens joined by spaces, after folds and stemming
+    tokens: tuple[str, ...]
+    folds: tuple[str, ...]  # "phrase -> canonical" for the explanation
+    plain: str  # cleaned words before synonym folding, for surface detection
+
+
+def clean(text: str) -> str:
+    """Strip Discord syntax, markup, links, emoji and invisible characters; lowercase."""
+    if not text:
+        return ""
+    text = text[:MAX_INPUT_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    text = _CODE_FENCE.sub(" ", text)
+    text = _MASKED_LINK.sub(r" \1 ", text)
+    text = _DISCORD_TOKENS.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _EVERYONE.sub(" ", text)
+    text = text.casefold()
+    # Drop control, format (zero-width, bidi overrides), symbol (emoji) and mark characters.
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category[0] in "CSM" and ch not in "\n\t":
+            kept.append(" ")
+        else:
+            kept.append(ch)
+    return "".join(kept)
+
+
+def tokenize(text: str) -> list[str]:
+    """Words, keeping dotted and slashed names like 'claude.ai' or 'inference_geo' whole."""
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        token = match.group().replace("’", "'").strip("._'/-")
+        if token:
+            tokens.append(token)
+        if len(tokens) >= MAX_TOKENS:
+            break
+    return tokens
+
+
+def stem(token: str) -> str:
+    """A deliberately light stemmer: plural and tense endings only, so 'chats' meets 'chat'."""
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            if suffix == "es" and not token.endswith(("ches", "shes", "xes", "zes", "sses")):
+                continue
+            if suffix == "s" and token.endswith(("ss", "us", "is")):
+                return token
+            return token[: len(token) - len(suffix)] + keep
+    return token
+
+
+class Normaliser:
+    """Cleans, removes filler, folds synonyms and stems, with everything compiled once."""
+
+    def __init__(self, synonyms: Iterable[SynonymGroup] = (),
+                 fillers: Iterable[str] = DEFAULT_FILLERS) -> None:
+        self._fold_to: dict[str, str] = {}
+        for group in synonyms:
+            canonical = " ".join(tokenize(clean(group.canonical)))
+            for phrase in (*group.phrases, group.canonical):
+                key = " ".join(tokenize(clean(phrase)))
+                if key and key != canonical:
+                    self._fold_to[key] = canonical
+        self._fold_re = self._alternation(self._fold_to)
+        self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
+
+    @staticmethod
+    def _alternation(phrases: dict[str, str]) -> re.Pattern[str] | None:
+        if not phrases:
+            return None
+        ordered = sorted(phrases, key=len, reverse=True)
+        body = "|".join(re.escape(p) for p in ordered)
+        return re.compile(rf"(?<![^\s])(?:{body})(?![^\s])")
+
+    def words(self, text: str) -> str:
+        """Cleaned words joined by single spaces, before fillers and folds."""
+        return " ".join(tokenize(clean(text)))
+
+    def __call__(self, text: str, *, drop_fillers: bool = True) -> Normalised:
+        plain = self.words(text)
+        working = plain
+        if drop_fillers and self._filler_re is not None:
+            working = self._filler_re.sub(" ", working)
+        folds: list[str] = []
+        if self._fold_re is not None:
+            def replace(match: re.Match[str]) -> str:
+                target = self._fold_to[match.group()]
+                folds.append(f"{match.group()} -> {target}")
+                return target
+
+            working = self._fold_re.sub(replace, working)
+        tokens = tuple(stem(t) for t in working.split())
+        return Normalised(" ".join(tokens), tokens, tuple(folds), plain)
