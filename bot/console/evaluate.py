@@ -1,9 +1,212 @@
-"""Placeholder front end; filled in by its owner."""
+"""`policybot eval FILE`: measure a question set against the knowledge before deploying it.
+
+Curators run this after editing the knowledge: it says how many questions are answered
+with the right entry, how many wrongly (the costly mistake), whether the right entry is at
+least suggested, and whether must-not-answer questions are left alone.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.console.common import load_service
+from bot.core.result import Outcome, Result
+from bot.core.service import AnswerService
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    q: str
+    surface: str | None
+    expect: str | None
+    split: str
+    topic: str
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts for one slice of the question set."""
+
+    answerable: int = 0
+    unanswerable: int = 0
+    correct: int = 0
+    wrong: int = 0
+    suggested_first: int = 0
+    suggested_any: int = 0
+    false_abstain: int = 0
+    correct_abstain: int = 0
+    false_answer: int = 0  # answered a must-not-answer question
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, item: Item, result: Result, accepted: set[str]) -> None:
+        got = result.entry.id if result.entry else None
+        suggested = [c.entry.id for c in result.suggestions]
+        if item.expect is None:
+            self.unanswerable += 1
+            if result.outcome is Outcome.ANSWER:
+                self.false_answer += 1
+                self._fail(item, result, "answered a must-not-answer question")
+            else:
+                self.correct_abstain += 1
+            return
+        self.answerable += 1
+        if result.outcome is Outcome.ANSWER:
+            if got in accepted:
+                self.correct += 1
+            else:
+                self.wrong += 1
+                self._fail(item, result, "wrong entry")
+        elif result.outcome is Outcome.SUGGEST:
+            if suggested and suggested[0] in accepted:
+                self.suggested_first += 1
+            if accepted.intersection(suggested):
+                self.suggested_any += 1
+            self._fail(item, result, "suggested only")
+        else:
+            self.false_abstain += 1
+            self._fail(item, result, "no answer")
+
+    def _fail(self, item: Item, result: Result, why: str) -> None:
+        self.failures.append({
+            "q": item.q, "surface": item.surface, "expect": item.expect, "why": why,
+            "outcome": str(result.outcome), "got": result.entry.id if result.entry else None,
+            "score": result.score,
+            "suggestions": [c.entry.id for c in result.suggestions],
+        })
+
+    def figures(self) -> dict[str, Any]:
+        answered = self.correct + self.wrong + self.false_answer
+        return {
+            "answerable": self.answerable,
+            "unanswerable": self.unanswerable,
+            "correct": self.correct,
+            "wrong": self.wrong,
+            "suggested_first": self.suggested_first,
+            "suggested_any": self.suggested_any,
+            "false_abstain": self.false_abstain,
+            "correct_abstain": self.correct_abstain,
+            "false_answer": self.false_answer,
+            "accuracy": _ratio(self.correct, self.answerable),
+            "wrong_rate": _ratio(self.wrong + self.false_answer, answered),
+            "abstain_rate": _ratio(self.correct_abstain, self.unanswerable),
+        }
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this front end's subcommands."""
+    parser = sub.add_parser("eval", help="measure a question set against the knowledge")
+    parser.add_argument("file", help="YAML question set (items: q, surface, expect, split)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--split", help="only items of this split (e.g. dev or test)")
+    parser.add_argument("--failures", action="store_true", help="list every miss")
+    parser.add_argument("--knowledge", metavar="DIR")
+    parser.set_defaults(func=run_eval)
+
+
+def load_items(path: Path, split: str | None = None) -> list[Item]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = data.get("questions", []) if isinstance(data, dict) else data
+    items = []
+    for row in raw or []:
+        item = Item(q=str(row.get("q", "")), surface=row.get("surface"), expect=row.get("expect"),
+                    split=str(row.get("split", "dev")), topic=str(row.get("topic", "")))
+        if split is None or item.split == split:
+            items.append(item)
+    return items
+
+
+def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
+    """Run every item; figures overall, per split and per topic, plus latency."""
+    knowledge = service.knowledge
+    overall = Tally()
+    per_split: dict[str, Tally] = defaultdict(Tally)
+    per_topic: dict[str, Tally] = defaultdict(Tally)
+    latencies: list[float] = []
+    unknown = Counter()
+    for item in items:
+        if item.expect is not None and item.expect not in knowledge.entries:
+            unknown[item.expect] += 1
+        start = time.perf_counter()
+        result = service.ask(item.q, item.surface, explain=False)
+        latencies.append((time.perf_counter() - start) * 1000)
+        accepted = {item.expect} if item.expect else set()
+        expected = knowledge.entries.get(item.expect) if item.expect else None
+        topic = item.topic or (expected.topic if expected else "(must not answer)")
+        for tally in (overall, per_split[item.split], per_topic[topic]):
+            tally.add(item, result, accepted)
+    latencies.sort()
+    return {
+        "knowledge_version": knowledge.version,
+        "questions": len(items),
+        "overall": overall.figures(),
+        "splits": {k: v.figures() for k, v in sorted(per_split.items())},
+        "topics": {k: v.figures() for k, v in sorted(per_topic.items())},
+        "latency_ms": {
+            "p50": round(statistics.median(latencies), 3) if latencies else 0.0,
+            "p99": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3)
+            if latencies else 0.0,
+        },
+        "unknown_expected_ids": dict(unknown),
+        "failures": overall.failures,
+    }
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    service = load_service(args.knowledge)
+    items = load_items(Path(args.file), args.split)
+    report = evaluate(service, items)
+    if args.json:
+        if not args.failures:
+            report = {k: v for k, v in report.items() if k != "failures"}
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(format_report(report, failures=args.failures))
+    if report["unknown_expected_ids"]:
+        print(f"warning: expected ids not in the knowledge: {report['unknown_expected_ids']}",
+              file=sys.stderr)
+    return 0
+
+
+def format_report(report: dict[str, Any], *, failures: bool = False) -> str:
+    def block(name: str, f: dict[str, Any]) -> list[str]:
+        return [
+            f"{name}: {f['answerable']} answerable, {f['unanswerable']} must-not-answer",
+            f"  correct answers      {f['correct']:>4}  ({f['accuracy']:.1%} of answerable)",
+            f"  wrong answers        {f['wrong']:>4}",
+            f"  right entry suggested first {f['suggested_first']}, anywhere {f['suggested_any']}",
+            f"  false abstentions    {f['false_abstain']:>4}",
+            f"  correct abstentions  {f['correct_abstain']:>4}  ({f['abstain_rate']:.1%})",
+            f"  answered must-not    {f['false_answer']:>4}",
+            f"  wrong among answers  {f['wrong_rate']:.1%}",
+        ]
+
+    lines = [f"{report['questions']} questions, knowledge {report['knowledge_version']}"]
+    lines += block("overall", report["overall"])
+    for name, figures in report["splits"].items():
+        lines += block(f"split {name}", figures)
+    lines.append("per topic (correct/answerable, abstained/must-not):")
+    for topic, f in report["topics"].items():
+        lines.append(f"  {topic:<22} {f['correct']:>3}/{f['answerable']:<3} "
+                     f"{f['correct_abstain']:>3}/{f['unanswerable']}")
+    lat = report["latency_ms"]
+    lines.append(f"match latency: p50 {lat['p50']} ms, p99 {lat['p99']} ms")
+    if failures:
+        lines.append("misses:")
+        for miss in report["failures"]:
+            lines.append(f"  [{miss['why']}] {miss['q'][:80]!r} expect={miss['expect']} "
+                         f"got={miss['got']} {miss['outcome']} {miss['score']} "
+                         f"sugg={miss['suggestions']}")
+    return "\n".join(lines)
