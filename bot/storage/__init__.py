@@ -1,1 +1,66 @@
-"""Storage behind a small domain-shaped protocol."""
+"""Storage behind a small domain-shaped protocol.
+
+Front ends depend on `Storage` and the row dataclasses only; `open_storage` picks the backend
+from the settings, so nothing outside this package names SQLite.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from bot.storage.base import (
+    MAX_QUESTION_CHARS,
+    Alias,
+    FeedbackReason,
+    FeedbackTally,
+    GapEvent,
+    GapGroup,
+    GapNotFound,
+    GapNotOpen,
+    GapOutcome,
+    GapRecord,
+    GapStatus,
+    GuildConfig,
+    ScoredCandidate,
+    Stats,
+    Storage,
+    StoredGapEvent,
+    Vote,
+)
+from bot.storage.hashing import UserHasher
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "Alias",
+    "FeedbackReason",
+    "FeedbackTally",
+    "GapEvent",
+    "GapGroup",
+    "GapNotFound",
+    "GapNotOpen",
+    "GapOutcome",
+    "GapRecord",
+    "GapStatus",
+    "GuildConfig",
+    "ScoredCandidate",
+    "Stats",
+    "Storage",
+    "StoredGapEvent",
+    "UserHasher",
+    "Vote",
+    "open_storage",
+]
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The configured backend, not yet opened: use `async with open_storage(s) as storage`.
+
+    `POLICYBOT_DB=:memory:` selects the in-memory backend (tests, throwaway runs); anything
+    else is a SQLite file (default `<data_dir>/policybot.sqlite3`).
+    """
+    if str(settings.database) == ":memory:":
+        from bot.storage.memory import MemoryStorage
+
+        return MemoryStorage()
+    from bot.storage.sqlite import SQLiteStorage
+
+    return SQLiteStorage(settings.database)
