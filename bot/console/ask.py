@@ -128,7 +128,7 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
             for variant in result.variants:
                 names = ", ".join(knowledge.surfaces[s].name for s in variant.surfaces
                                   if s in knowledge.surfaces)
-                lines += [""] + _entry_block(variant, knowledge, f"▸ {names}: {variant.title}")
+                lines += ["", *_entry_block(variant, knowledge, f"▸ {names}: {variant.title}")]
     elif result.outcome is Outcome.SUGGEST:
         lines.append("No confident answer. Did you mean:")
         for i, candidate in enumerate(result.suggestions, start=1):

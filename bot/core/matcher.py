@@ -4,7 +4,7 @@ Scoring combines two signals, chosen by measurement on the dev split of the eval
 
 * an IDF-weighted token overlap between the question and each phrasing of an entry
   (alternate questions, title, curator aliases), so distinctive words ("incognito",
-  "telemetry", "5 years") count far more than common ones ("claude", "data");
+  "telemetry", "5 years") count far more than common ones ("the", "data");
 * rapidfuzz's token_set_ratio on the normalised strings of the best phrasings, which
   rewards near-identical wording and absorbs small typos.
 
@@ -290,12 +290,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                 continue
             else:
                 score -= settings.off_surface_penalty
-        adjusted.append((min(score, 100.0), e, p))
+        adjusted.append((score, e, p))
     adjusted.sort(reverse=True)
     if not adjusted:
         return result(Outcome.NONE, "no entry shares a word with the question")
 
-    top = tuple(Candidate(index.entries[e], round(s, 1), index.phrasings[p].display)
+    top = tuple(Candidate(index.entries[e], round(min(s, 100.0), 1), index.phrasings[p].display)
                 for s, e, p in adjusted[:5])
     best_score, best_e, _ = adjusted[0]
     best = index.entries[best_e]
@@ -312,7 +312,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     family = {best.id, *best.variants, *index.parents.get(best.id, ())}
     runner_up = next((s for s, e, _ in adjusted if index.entries[e].id not in family), 0.0)
     margin = best_score - runner_up
-    score = round(best_score, 1)
+    score = round(min(best_score, 100.0), 1)
 
     if best_score >= settings.answer_threshold and (
             margin >= settings.margin or best_score >= settings.confident):
@@ -337,7 +337,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             if entry.id in seen:
                 continue
             seen.update({entry.id, *entry.variants, *index.parents.get(entry.id, ())})
-            picks.append(Candidate(entry, round(s, 1), index.phrasings[p].display))
+            picks.append(Candidate(entry, round(min(s, 100.0), 1), index.phrasings[p].display))
         reason = (f"best score {score} below {settings.answer_threshold}"
                   if best_score < settings.answer_threshold
                   else f"margin {margin:.1f} over the runner-up is too thin")

@@ -61,20 +61,21 @@ def clean(text: str) -> str:
     text = _DISCORD_TOKENS.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _EVERYONE.sub(" ", text)
-    text = text.casefold()
-    # Drop control, format (zero-width, bidi overrides), symbol (emoji) and mark characters.
+    text = unicodedata.normalize("NFKD", text.casefold())
+    # Format characters (zero-width, bidi overrides) and combining marks vanish, so a word
+    # split by an invisible character or carrying accents still matches; controls and
+    # symbols (emoji) become spaces.
     kept = []
     for ch in text:
         category = unicodedata.category(ch)
-        if category[0] in "CSM" and ch not in "\n\t":
-            kept.append(" ")
-        else:
-            kept.append(ch)
+        if category in ("Cf", "Mn", "Me"):
+            continue
+        kept.append(" " if category[0] in "CSZ" or category == "Mc" else ch)
     return "".join(kept)
 
 
 def tokenize(text: str) -> list[str]:
-    """Words, keeping dotted and slashed names like 'claude.ai' or 'inference_geo' whole."""
+    """Words, keeping dotted and slashed names like 'example.com' or 'snake_case' whole."""
     tokens = []
     for match in _TOKEN.finditer(text):
         token = match.group().replace("’", "'").strip("._'/-")

@@ -125,6 +125,7 @@ class _Collector:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.unreadable = False  # a file did not parse: cross-file references would mislead
 
     def rel(self, path: Path) -> str:
         try:
@@ -200,6 +201,7 @@ def _read(col: _Collector, path: Path, top_key: str, required: bool = True) -> L
     try:
         data = read_yaml(path)
     except YamlSyntaxError as exc:
+        col.unreadable = True
         col.add(path, exc.line, "", str(exc), "correct the YAML syntax at that line")
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -522,6 +524,8 @@ def check_knowledge(directory: Path | str) -> tuple[Knowledge | None, list[Probl
     synonyms = _load_synonyms(col, root)
     entries, raw_by_id = _load_entries(col, root)
     comparison, row_refs = _load_comparison(col, root, terms)
+    if col.unreadable:
+        return None, col.problems
     _check_references(col, entries, raw_by_id, sources, terms, surfaces)
     for surface_id, path, line, what, ids in overview_refs:
         for ident in ids:

@@ -1,0 +1,48 @@
+"""Normalisation: Discord noise out, synonyms folded, same result for knowledge and questions."""
+
+from __future__ import annotations
+
+from bot.core.normalise import MAX_TOKENS, Normaliser, clean, stem, tokenize
+from bot.knowledge.model import SynonymGroup
+
+GROUPS = (SynonymGroup("train", ("training", "learn from", "use for training")),
+          SynonymGroup("chat", ("conversations", "convos")))
+
+
+def test_discord_syntax_markdown_and_links_removed() -> None:
+    text = ("<@123456789012345678> hey **quick question**: does it `learn from` my "
+            "convos?? https://example.com/x <:blob:1234> @everyone ||spoiler|| ```py\nx=1\n```")
+    norm = Normaliser(GROUPS)(text)
+    assert norm.tokens == ("doe", "it", "train", "my", "chat", "spoiler")
+    assert "learn from -> train" in norm.folds
+
+
+def test_zero_width_bidi_and_emoji_removed() -> None:
+    assert tokenize(clean("tr\u200bain\u202e 🤖 o\u0301n data")) == ["train", "on", "data"]
+
+
+def test_nfkc_and_casefold() -> None:
+    assert Normaliser()("ＣＬＩ Straße").tokens == ("cli", "strasse")
+
+
+def test_dotted_and_slashed_names_kept_whole() -> None:
+    assert tokenize(clean("is claude.ai in ~/.claude/projects/ with inference_geo")) == [
+        "is", "claude.ai", "in", "claude/projects", "with", "inference_geo"]
+
+
+def test_masked_link_keeps_its_label() -> None:
+    assert "privacy" in Normaliser()("see [privacy page](https://x.example/p)").tokens
+
+
+def test_filler_only_is_empty() -> None:
+    assert Normaliser()("hey, quick question... thanks!").tokens == ()
+
+
+def test_stemming_is_light() -> None:
+    assert [stem(w) for w in ("chats", "trained", "policies", "access", "us", "keeping")] == [
+        "chat", "train", "policy", "access", "us", "keep"]
+
+
+def test_long_input_is_bounded() -> None:
+    norm = Normaliser(GROUPS)("data " * 100_000)
+    assert len(norm.tokens) <= MAX_TOKENS
