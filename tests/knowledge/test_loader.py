@@ -52,7 +52,7 @@ def test_good_fixture_loads() -> None:
     assert entry.file.endswith("entries/app.yaml") and entry.line > 1
     assert knowledge.entries["training-default"].variants == ("app-training", "api-training")
     assert knowledge.comparison is not None and knowledge.comparison.rows[0].cells["business"]
-    assert [f.key for f in knowledge.surfaces["acme-app"].overview][0] == "governing_terms"
+    assert knowledge.surfaces["acme-app"].overview[0].key == "governing_terms"
 
 
 def test_yaml_syntax_error_names_file_and_line(kb: Path) -> None:
@@ -166,8 +166,8 @@ def test_too_few_questions_and_long_answer(kb: Path) -> None:
 
 
 def test_overview_needs_all_seven_fields(kb: Path) -> None:
-    edit(kb / "surfaces.yaml", "      human_review: {text: Only for abuse., entries: [api-training]}\n",
-         "      moderation: {text: Only for abuse., entries: [api-training]}\n")
+    edit(kb / "surfaces.yaml", "      human_review: {text: Only for abuse.,",
+         "      moderation: {text: Only for abuse.,")
     messages = [p.message for p in problems_of(kb)]
     assert "unknown overview field 'moderation'" in messages
     assert "overview is missing 'human_review'" in messages
