@@ -1,0 +1,119 @@
+"""The console front end through its real CLI: the JSON contract and the batch guarantees."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_min")
+ENTRY_FIELDS = {"entry_id", "title", "answer", "quote", "source_url", "source_title", "verified"}
+RESULT_FIELDS = {"question", "outcome", "entry_id", "score", "surface", "title", "answer",
+                 "quote", "source_url", "source_title", "verified", "varies_by_surface",
+                 "variants", "suggestions"}
+
+
+def cli(*args: str, stdin: str | None = None, knowledge: str | None = FIXTURE
+        ) -> subprocess.CompletedProcess[str]:
+    extra = ["--knowledge", knowledge] if knowledge else []
+    return subprocess.run([sys.executable, "-m", "bot", *args, *extra], input=stdin,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_ask_json_answer_has_every_contract_field() -> None:
+    out = cli("ask", "--json", "does the app train on my convos?")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= RESULT_FIELDS
+    assert data["outcome"] == "answer" and data["entry_id"] == "app-training"
+    assert data["source_url"] == "https://example.com/privacy"
+    assert data["verified"] == "2026-01-15" and data["surface"] == "acme-app"
+    assert data["varies_by_surface"] is False and data["variants"] == []
+
+
+def test_ask_json_surface_dependent_answer_carries_variants() -> None:
+    data = json.loads(cli("ask", "--json", "is training on by default?").stdout)
+    assert data["entry_id"] == "training-default" and data["varies_by_surface"] is True
+    assert [v["entry_id"] for v in data["variants"]] == ["app-training", "api-training"]
+    assert all(set(v) >= ENTRY_FIELDS for v in data["variants"])
+
+
+def test_explicit_surface_picks_the_variant() -> None:
+    data = json.loads(cli("ask", "--json", "--surface", "acme-api",
+                          "is training on by default?").stdout)
+    assert data["entry_id"] == "api-training" and data["surface"] == "acme-api"
+
+
+def test_unknown_surface_is_a_clear_error() -> None:
+    out = cli("ask", "--surface", "nope", "hello")
+    assert out.returncode == 2 and "unknown surface 'nope'" in out.stderr
+
+
+def test_ask_text_output_shows_quote_link_and_date() -> None:
+    out = cli("ask", "--explain", "how long does the app keep my messages")
+    assert "“Messages are retained for 60 days.”" in out.stdout
+    assert "https://example.com/privacy" in out.stdout and "verified 2026-01-15" in out.stdout
+    assert "Why:" in out.stdout and "decision:" in out.stdout
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u200b\u200b", "hey thanks!"])
+def test_empty_input_is_outcome_none(question: str) -> None:
+    out = cli("ask", "--json", question)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["outcome"] == "none"
+
+
+def test_batch_one_line_out_per_line_in_even_when_lines_are_bad() -> None:
+    lines = [
+        json.dumps({"question": "does the app train on my convos?", "surface": None}),
+        "this is not json",
+        json.dumps({"question": "x" * 5000, "surface": None}),
+        "",
+        json.dumps({"question": "是否使用我的数据进行训练", "surface": "acme-app"}),
+        json.dumps({"question": "is training on by default", "surface": "nowhere"}),
+        json.dumps([1, 2, 3]),
+        json.dumps({"question": 42}),
+        json.dumps({"question": "\u200b\u202e\u0301"}),
+    ]
+    out = cli("ask", "--batch", "-", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(rows) == len(lines)
+    assert all(set(row) >= RESULT_FIELDS for row in rows)
+    assert rows[0]["outcome"] == "answer"
+    assert "error" in rows[1] and rows[1]["outcome"] == "none"
+    assert rows[3]["outcome"] == "none"
+    assert rows[5]["error"].startswith("unknown surface")
+    assert rows[8]["outcome"] == "none"
+
+
+def test_batch_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps({"question": q}) for q in ["retention?", "hi"]) + "\n",
+                    encoding="utf-8")
+    rows = [json.loads(x) for x in cli("ask", "--batch", str(path)).stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["retention?", "hi"]
+
+
+def test_kb_check_reports_problems_and_exits_1(tmp_path: Path) -> None:
+    out = cli("kb", "check", str(tmp_path), knowledge=None)
+    assert out.returncode == 1
+    assert "sources.yaml" in out.stdout and "file is missing" in out.stdout
+
+
+def test_kb_check_and_export_on_fixture() -> None:
+    out = cli("kb", "check", FIXTURE, knowledge=None)
+    assert out.returncode == 0 and out.stdout.startswith("OK: 4 entries")
+    data = json.loads(cli("kb", "export", FIXTURE, "--json", knowledge=None).stdout)
+    assert {e["entry_id"] for e in data["entries"]} >= {"app-training", "training-default"}
+    assert data["entries"][0]["source_url"].startswith("https://")
+    assert data["comparison"]["columns"] == ["personal", "business"]
+
+
+def test_console_reads_until_eof() -> None:
+    out = cli("console", stdin=":surface acme-api\nis training on by default\n:q\n")
+    assert out.returncode == 0
+    assert "surface: acme-api" in out.stdout and "Does the Acme API train" in out.stdout
