@@ -1,9 +1,152 @@
-"""Placeholder front end; filled in by its owner."""
+"""`policybot run` and `policybot sync`: the composition root of the Discord front end.
+
+Everything is built here, in order, inside `async with` blocks (knowledge -> service ->
+storage -> bot), so shutdown closes them in reverse on every path: normal exit, SIGTERM,
+Ctrl-C or a login failure. discord.py is imported only inside the command functions, so
+`policybot ask` and the other console commands never load it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.core.service import AnswerService
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this front end's subcommands."""
+    """Add `run` and `sync`."""
+    run = sub.add_parser(
+        "run",
+        help="run the Discord bot",
+        description="Run the Discord bot (DISCORD_TOKEN and POLICYBOT_* from the environment).",
+    )
+    run.set_defaults(func=run_command)
+    sync = sub.add_parser(
+        "sync",
+        help="register the slash commands with Discord",
+        description="Log in, register the commands globally (or in one guild), and exit.",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to this guild only")
+    sync.set_defaults(func=sync_command)
+
+
+def _settings() -> tuple[Settings, str]:
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    return settings, settings.require_token()
+
+
+def build_service(settings: Settings) -> AnswerService:
+    """Load and validate the knowledge; a broken knowledge base stops start-up in one line."""
+    from bot.core.service import AnswerService
+    from bot.knowledge.loader import KnowledgeError, load_knowledge
+
+    try:
+        knowledge = load_knowledge(settings.knowledge)
+    except KnowledgeError as exc:
+        raise ConfigError(
+            f"the knowledge in {settings.knowledge} has {len(exc.problems)} problem(s); "
+            "run `policybot kb check` to see them"
+        ) from exc
+    return AnswerService(knowledge)
+
+
+@contextlib.asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[Any | None]:
+    """The configured storage, opened, or None while no backend is available.
+
+    The storage package (issue 5) provides `bot.storage.open_storage(settings)` returning
+    an unopened `Storage`; until it does, votes are kept in memory by `Records`.
+    """
+    import bot.storage as storage_pkg
+
+    factory = getattr(storage_pkg, "open_storage", None)
+    if factory is None:
+        log.info("no storage backend installed; feedback is kept in memory")
+        yield None
+        return
+    async with factory(settings) as storage:
+        yield storage
+
+
+def run_command(args: argparse.Namespace) -> int:
+    settings, token = _settings()
+    return asyncio.run(serve(settings, token))
+
+
+async def serve(settings: Settings, token: str) -> int:
+    """Run until SIGTERM/SIGINT (clean exit 0) or until the bot stops on its own."""
+    import discord
+
+    from bot.discord_app.client import create_bot
+
+    service = build_service(settings)
+    async with open_storage(settings) as storage:
+        if storage is not None:
+            aliases = await storage.list_aliases()
+            for entry_id, question in aliases:
+                with contextlib.suppress(KeyError):
+                    service.add_alias(entry_id, question)
+        bot = create_bot(settings, service, storage)
+        async with bot:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            runner = asyncio.create_task(bot.start(token), name="policybot")
+            stopper = asyncio.create_task(stop.wait(), name="policybot-stop")
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                stopper.cancel()
+                try:
+                    runner.result()
+                except discord.LoginFailure:
+                    raise ConfigError(
+                        "Discord rejected DISCORD_TOKEN: check the bot token"
+                    ) from None
+                return 0
+            log.info("stopping: closing the gateway and the database")
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+    log.info("stopped cleanly")
+    return 0
+
+
+def sync_command(args: argparse.Namespace) -> int:
+    settings, token = _settings()
+    count = asyncio.run(sync(settings, token, args.guild))
+    where = f"guild {args.guild}" if args.guild else "all guilds (global; may take a while)"
+    print(f"policybot: registered {count} command(s) for {where}")
+    return 0
+
+
+async def sync(settings: Settings, token: str, guild: int | None) -> int:
+    """Log in over REST only, register the commands, and return how many were synced."""
+    import discord
+
+    from bot.discord_app.client import create_bot, sync_commands
+
+    service = build_service(settings)
+    bot = create_bot(settings, service, None, sync_on_start=False)
+    async with bot:
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected DISCORD_TOKEN: check the bot token") from None
+        synced = await sync_commands(bot, guild)
+    return len(synced)

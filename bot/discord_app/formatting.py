@@ -1,0 +1,406 @@
+"""Every embed and every piece of component text the bot shows is built here.
+
+Keeping all text construction in one module lets one set of functions enforce Discord's
+limits (a message over a limit is rejected outright, so the person gets nothing) and the
+escaping of user text (so a question full of markdown or `@everyone` cannot change how a
+reply renders or who it pings). Cogs and views call these functions and never build text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.core.result import Candidate, Explanation, Result
+from bot.knowledge.model import Entry, Knowledge, Surface
+
+# Discord's documented limits.
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+EMBED_TOTAL_MAX = 6000
+FOOTER_MAX = 2048
+AUTHOR_MAX = 256
+CONTENT_MAX = 2000
+CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+CHOICE_VALUE_MAX = 100
+BUTTONS_PER_ROW = 5
+BUTTON_LABEL_MAX = 80
+SELECT_OPTIONS_MAX = 25
+OPTION_LABEL_MAX = 100
+OPTION_DESCRIPTION_MAX = 100
+CUSTOM_ID_MAX = 100
+
+#: How much of a person's question is echoed back; the rest adds nothing to a reply.
+ECHO_MAX = 200
+ELLIPSIS = "…"
+
+ANSWER_COLOUR = discord.Colour.blurple()
+SUGGEST_COLOUR = discord.Colour.gold()
+NONE_COLOUR = discord.Colour.light_grey()
+INFO_COLOUR = discord.Colour.dark_teal()
+
+GENERIC_ERROR = "Something went wrong on my side. It has been logged; please try again."
+UNKNOWN_ENTRY = "That answer is no longer in the knowledge base. Ask again with /ask."
+EXPLANATION_EXPIRED = (
+    "I no longer have the details of that match (the bot may have restarted). "
+    "This is what the entry is matched on."
+)
+FEEDBACK_THANKS = {"up": "Thanks, glad it helped.", "down": "Thanks, the curators will look at it."}
+FEEDBACK_ALREADY = "You already rated this answer. Thanks!"
+EMPTY_MENTION = "Mention me with a question, for example: @{name} does it train on my chats?"
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, marking the cut with an ellipsis.
+
+    A cut that would leave a dangling backslash (half of a markdown escape) drops it, so the
+    ellipsis is never itself escaped away.
+    """
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    if trailing % 2:
+        cut = cut[:-1]
+    return cut + ELLIPSIS
+
+
+def escape_user(text: str, limit: int = ECHO_MAX) -> str:
+    """User text made inert for display: mentions defused, markdown escaped, length capped.
+
+    The text is shortened before escaping too, so a 10,000-character paste costs nothing.
+    """
+    flat = " ".join((text or "").split())
+    flat = clip(flat, limit)
+    return clip(escape_markdown(escape_mentions(flat)), limit * 2)
+
+
+def quote_block(text: str, limit: int = FIELD_VALUE_MAX) -> str:
+    """Markdown block quote (`> ` on every line) that fits `limit` including the markers."""
+    lines = (text or "").strip().splitlines() or [""]
+    body = "\n".join(f"> {line}" for line in lines)
+    if len(body) <= limit:
+        return body
+    return clip(body, limit)
+
+
+# ----------------------------------------------------------------------------- embeds
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Bring any embed within Discord's limits, shortening rather than failing.
+
+    Per-part limits are applied first; if the 6,000-character total is still exceeded,
+    the description is shortened, then trailing fields are dropped.
+    """
+    if embed.title:
+        embed.title = clip(embed.title, TITLE_MAX)
+    if embed.description:
+        embed.description = clip(embed.description, DESCRIPTION_MAX)
+    if embed.footer and embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, FOOTER_MAX))
+    if embed.author and embed.author.name:
+        embed.set_author(name=clip(embed.author.name, AUTHOR_MAX), url=embed.author.url)
+    fields = [
+        (
+            clip(f.name or "\u200b", FIELD_NAME_MAX),
+            clip(f.value or "\u200b", FIELD_VALUE_MAX),
+            f.inline,
+        )
+        for f in embed.fields
+    ][:FIELDS_MAX]
+    embed.clear_fields()
+    for name, value, inline in fields:
+        embed.add_field(name=name, value=value, inline=bool(inline))
+    excess = len(embed) - EMBED_TOTAL_MAX
+    if excess > 0 and embed.description:
+        keep = max(len(embed.description) - excess, 100)
+        embed.description = clip(embed.description, keep)
+    while len(embed) > EMBED_TOTAL_MAX and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def _terms_names(entry: Entry, knowledge: Knowledge) -> str:
+    names = [knowledge.terms[t].name for t in entry.terms if t in knowledge.terms]
+    return ", ".join(names) or "Not stated"
+
+
+def _surface_names(ids: Iterable[str], knowledge: Knowledge) -> str:
+    return ", ".join(knowledge.surfaces[s].name for s in ids if s in knowledge.surfaces)
+
+
+def source_line(entry: Entry, knowledge: Knowledge) -> str:
+    """`[title](url)` for the entry's source: a clickable, https link."""
+    source = knowledge.sources.get(entry.source)
+    if source is None:
+        return "Source unavailable"
+    return f"[{escape_markdown(source.title)}]({source.url})"
+
+
+def verified_text(entry: Entry, knowledge: Knowledge) -> str:
+    """ "verified <date>" (and the effective date when the document states one)."""
+    source = knowledge.sources.get(entry.source)
+    if source is None:
+        return ""
+    text = f"verified {source.verified}"
+    if source.effective:
+        text += f" · effective {source.effective}"
+    return text
+
+
+def answer_embed(
+    entry: Entry, knowledge: Knowledge, *, surface: str | None = None
+) -> discord.Embed:
+    """The answer card: title, our words, the verbatim quote, source link, verified date."""
+    source = knowledge.sources.get(entry.source)
+    embed = discord.Embed(
+        title=entry.title,
+        description=entry.answer,
+        colour=ANSWER_COLOUR,
+        url=source.url if source else None,
+    )
+    quote_name = f"From the {source.title}" if source else "Quote"
+    embed.add_field(name=quote_name, value=quote_block(entry.quote), inline=False)
+    embed.add_field(name="Source", value=source_line(entry, knowledge), inline=True)
+    embed.add_field(name="Terms", value=_terms_names(entry, knowledge), inline=True)
+    if surface and surface in knowledge.surfaces:
+        embed.add_field(name="Surface", value=knowledge.surfaces[surface].name, inline=True)
+    embed.set_footer(text=f"{verified_text(entry, knowledge)} · entry {entry.id}")
+    return fit_embed(embed)
+
+
+def variants_embed(entry: Entry, variants: Sequence[Entry], knowledge: Knowledge) -> discord.Embed:
+    """Side by side: one short field per variant, for an answer that depends on the surface."""
+    embed = discord.Embed(
+        title=entry.title,
+        description=(
+            f"{entry.answer}\n\nThe details depend on which product you use. "
+            "Pick yours below for the sourced answer."
+        ),
+        colour=ANSWER_COLOUR,
+    )
+    for variant in variants[: FIELDS_MAX - 1]:
+        where = _surface_names(variant.surfaces, knowledge) or variant.title
+        embed.add_field(
+            name=f"{where} ({_terms_names(variant, knowledge)})",
+            value=clip(variant.answer, 600),
+            inline=False,
+        )
+    embed.add_field(name="Source", value=source_line(entry, knowledge), inline=False)
+    embed.set_footer(text=f"{verified_text(entry, knowledge)} · entry {entry.id}")
+    return fit_embed(embed)
+
+
+def suggest_embed(question: str, suggestions: Sequence[Candidate]) -> discord.Embed:
+    """ "Did you mean…" with the candidate titles numbered as on the buttons."""
+    lines = [f"{i}. {c.entry.title}" for i, c in enumerate(suggestions, 1)]
+    embed = discord.Embed(
+        title="Did you mean…",
+        description=(
+            f"I'm not sure I understood “{escape_user(question)}”. Is it one of these?\n\n"
+            + "\n".join(lines)
+        ),
+        colour=SUGGEST_COLOUR,
+    )
+    return fit_embed(embed)
+
+
+def none_embed(question: str) -> discord.Embed:
+    """The honest no-answer: noted for the curators, and where to look meanwhile."""
+    shown = escape_user(question)
+    asked = f" for “{shown}”" if shown else ""
+    embed = discord.Embed(
+        title="No sourced answer yet",
+        description=(
+            f"I don't have a sourced answer{asked} yet, and I won't guess. "
+            "I've noted the question for the curators so it can be added. "
+            "Meanwhile, `/sources` lists the official documents I answer from."
+        ),
+        colour=NONE_COLOUR,
+    )
+    return fit_embed(embed)
+
+
+def result_embed(result: Result, knowledge: Knowledge) -> discord.Embed:
+    """The embed for any result, by outcome."""
+    if result.entry is not None and result.variants:
+        return variants_embed(result.entry, result.variants, knowledge)
+    if result.entry is not None:
+        return answer_embed(result.entry, knowledge, surface=result.surface)
+    if result.suggestions:
+        return suggest_embed(result.question, result.suggestions)
+    return none_embed(result.question)
+
+
+def explanation_embed(
+    entry: Entry, explanation: Explanation | None, score: float = 0.0
+) -> discord.Embed:
+    """Why this answer: matched phrasing, synonym folds, scores and margin."""
+    embed = discord.Embed(title=f"Why this answer? ({entry.title})", colour=INFO_COLOUR)
+    if explanation is None:
+        embed.description = EXPLANATION_EXPIRED
+        sample = "\n".join(f"• {q}" for q in entry.questions[:8])
+        embed.add_field(name="Phrasings of this entry", value=sample or "—", inline=False)
+        return fit_embed(embed)
+    matched = next((c.matched for c in explanation.top if c.entry.id == entry.id), "")
+    if not matched and explanation.top:
+        matched = explanation.top[0].matched
+    embed.description = clip(explanation.reason or "", 1000) or None
+    embed.add_field(
+        name="Your question, normalised",
+        value=escape_user(explanation.normalised, 400) or "—",
+        inline=False,
+    )
+    embed.add_field(name="Matched phrasing", value=escape_user(matched, 400) or "—", inline=False)
+    folds = ", ".join(explanation.folds)
+    embed.add_field(name="Synonym folds", value=escape_user(folds, 400) or "none", inline=False)
+    scores = "\n".join(
+        f"{c.score:.1f} · {escape_markdown(c.entry.title)}" for c in explanation.top[:5]
+    )
+    embed.add_field(name="Scores (0-100)", value=scores or f"{score:.1f}", inline=False)
+    embed.add_field(
+        name="Margin over the runner-up", value=f"{explanation.margin:.1f}", inline=True
+    )
+    if explanation.surface_source:
+        embed.add_field(name="Surface from", value=explanation.surface_source, inline=True)
+    return fit_embed(embed)
+
+
+def overview_embed(surface: Surface, knowledge: Knowledge) -> discord.Embed:
+    """A surface's overview card: the same seven fields for every surface."""
+    terms = knowledge.terms.get(surface.terms)
+    embed = discord.Embed(
+        title=f"{surface.name}: data at a glance",
+        description=(f"**{terms.name}.** {terms.description}" if terms else None),
+        colour=INFO_COLOUR,
+    )
+    for item in surface.overview:
+        embed.add_field(name=item.label, value=item.text, inline=False)
+    embed.set_footer(
+        text=(
+            f"Ask /{surface.command_name} with a question for a sourced quote · "
+            "/sources lists the documents"
+        )
+    )
+    return fit_embed(embed)
+
+
+def comparison_embed(knowledge: Knowledge) -> discord.Embed:
+    """The terms-comparison table: one field per row, one line per column."""
+    table = knowledge.comparison
+    if table is None:
+        return fit_embed(
+            discord.Embed(title="Comparison", description="No comparison is available yet.")
+        )
+    names = [knowledge.terms[c].name if c in knowledge.terms else c for c in table.columns]
+    embed = discord.Embed(title=table.title, colour=INFO_COLOUR)
+    embed.description = " | ".join(f"**{n}**" for n in names)
+    rows = table.rows
+    for row in rows[:FIELDS_MAX]:
+        lines = [
+            f"**{name}:** {row.cells.get(col, '—')}"
+            for col, name in zip(table.columns, names, strict=True)
+        ]
+        embed.add_field(name=row.label, value="\n".join(lines), inline=False)
+    if len(rows) > FIELDS_MAX:
+        embed.set_footer(text=f"Showing {FIELDS_MAX} of {len(rows)} rows")
+    else:
+        embed.set_footer(text="Ask /ask for the sourced quote behind any row")
+    return fit_embed(embed)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a paginated listing."""
+
+    embed: discord.Embed
+    number: int  # 0-based
+    total: int
+
+
+SOURCES_PER_PAGE = 8
+
+
+def sources_page(knowledge: Knowledge, page: int) -> Page:
+    """One page of the source list: title as a link, verified date, effective date."""
+    sources = sorted(knowledge.sources.values(), key=lambda s: s.title.casefold())
+    total = max(1, math.ceil(len(sources) / SOURCES_PER_PAGE))
+    page = min(max(page, 0), total - 1)
+    chunk = sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    lines = []
+    for source in chunk:
+        line = f"**[{escape_markdown(source.title)}]({source.url})**\nverified {source.verified}"
+        if source.effective:
+            line += f" · effective {source.effective}"
+        lines.append(line)
+    embed = discord.Embed(
+        title="Sources",
+        description="\n\n".join(lines) or "No sources are loaded.",
+        colour=INFO_COLOUR,
+    )
+    embed.set_footer(text=f"Page {page + 1} of {total} · every answer quotes one of these")
+    return Page(fit_embed(embed), page, total)
+
+
+def mention_hint(bot_name: str) -> str:
+    """What to say when someone mentions the bot without a question."""
+    return clip(EMPTY_MENTION.format(name=escape_user(bot_name, 32)), CONTENT_MAX)
+
+
+def context_line(jump_url: str, author_name: str) -> str:
+    """A line tying a context-menu answer to the message it answers (no ping: escaped)."""
+    return clip(f"Answering {jump_url} from {escape_user(author_name, 80)}", CONTENT_MAX)
+
+
+# ----------------------------------------------------------------------------- components
+def choice_name(text: str) -> str:
+    """An autocomplete or choice name within 100 characters."""
+    return clip(" ".join(text.split()), CHOICE_NAME_MAX) or "…"
+
+
+def choice_value(text: str) -> str:
+    """A string choice value within 100 characters (an alternate question, clipped)."""
+    return " ".join(text.split())[:CHOICE_VALUE_MAX] or "?"
+
+
+def button_label(text: str) -> str:
+    return clip(text, BUTTON_LABEL_MAX)
+
+
+def option_label(text: str) -> str:
+    return clip(text, OPTION_LABEL_MAX)
+
+
+def option_description(text: str) -> str:
+    return clip(text, OPTION_DESCRIPTION_MAX)
+
+
+def suggestion_label(index: int, entry: Entry) -> str:
+    return button_label(f"{index}. {entry.title}")
+
+
+def surface_choices(knowledge: Knowledge) -> list[tuple[str, str]]:
+    """(name, value) pairs for a surface option, within the 25-choice limit."""
+    return [(choice_name(s.name), choice_value(s.id)) for s in knowledge.surfaces.values()][
+        :CHOICES_MAX
+    ]
+
+
+def variant_options(variants: Sequence[Entry], knowledge: Knowledge) -> list[tuple[str, str, str]]:
+    """(label, value, description) for the surface select, one per surface a variant covers."""
+    options: list[tuple[str, str, str]] = []
+    for surface in knowledge.surfaces.values():
+        variant = next((v for v in variants if surface.id in v.surfaces), None)
+        if variant is not None:
+            options.append(
+                (option_label(surface.name), surface.id, option_description(variant.title))
+            )
+    return options[:SELECT_OPTIONS_MAX]

@@ -1,0 +1,161 @@
+"""What the Discord front end remembers and records about questions, votes and clicks.
+
+One object, `Records`, sits between the cogs and the optional storage backend, so the
+buttons behave the same with or without a database: votes count once per user per answer
+(in memory when there is no storage), gaps and suggestion clicks go to storage when it is
+there, and a storage outage costs a warning in the log, never an answer. Raw user ids stop
+here: they are turned into keyed hashes before anything is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.result import Outcome, Result
+from bot.errors import PolicybotError
+from bot.storage.base import GapEvent, ScoredCandidate
+
+log = logging.getLogger(__name__)
+
+#: Results kept for "Why this answer?"; older ones fall back to an entry-level explanation.
+RECENT_RESULTS = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Where a question came from. `user_id` is only ever hashed, never logged or stored."""
+
+    user_id: int
+    guild_id: int | None
+    channel_id: int | None
+
+
+class Records:
+    """Recording hooks used by every cog and view (and by the curation cogs in issue 5).
+
+    `storage` is any object implementing `bot.storage.base.Storage` (or None). Methods never
+    raise for storage trouble: answering matters more than recording.
+    """
+
+    def __init__(
+        self,
+        storage: Any | None = None,
+        *,
+        hash_key: bytes | None = None,
+        gaps_per_user_per_hour: int | None = None,
+    ) -> None:
+        self.storage = storage
+        self._key = hash_key or secrets.token_bytes(32)
+        self._gap_cap = gaps_per_user_per_hour
+        self._votes: set[tuple[str, str]] = set()
+        self._recent: OrderedDict[int, Result] = OrderedDict()
+
+    # ------------------------------------------------------------------ identity
+    def user_hash(self, user_id: int) -> str:
+        """Keyed hash of a Discord user id (HMAC-SHA256): stable per install, not reversible."""
+        return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    # ------------------------------------------------------------------ recent results
+    def remember(self, key: int, result: Result) -> None:
+        """Keep `result` for the "Why this answer?" button of the message keyed `key`."""
+        self._recent[key] = result
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_RESULTS:
+            self._recent.popitem(last=False)
+
+    def recall(self, key: int) -> Result | None:
+        return self._recent.get(key)
+
+    # ------------------------------------------------------------------ storage calls
+    async def _safely(self, what: str, call: Any) -> Any:
+        try:
+            return await call
+        except PolicybotError as exc:
+            log.warning("storage could not %s: %s", what, type(exc).__name__)
+        except Exception:
+            log.exception("storage failed to %s", what)
+        return None
+
+    async def question(self, result: Result, asker: Asker) -> int | None:
+        """Count the question; record a gap for none/suggest. Returns the gap event id."""
+        if self.storage is None:
+            return None
+        entry_id = result.entry.id if result.entry else None
+        await self._safely(
+            "count a question",
+            self.storage.record_question(
+                str(result.outcome),
+                entry_id=entry_id,
+                surface=result.surface,
+                guild_id=asker.guild_id,
+            ),
+        )
+        if result.outcome == Outcome.ANSWER:
+            return None
+        top = result.explanation.top if result.explanation else result.suggestions
+        event = GapEvent(
+            question=result.question,
+            user_hash=self.user_hash(asker.user_id),
+            outcome=str(result.outcome),
+            normalised=result.explanation.normalised if result.explanation else "",
+            surface=result.surface,
+            guild_id=asker.guild_id,
+            channel_id=asker.channel_id,
+            candidates=tuple(ScoredCandidate(c.entry.id, c.score) for c in top),
+        )
+        record = await self._safely(
+            "record a gap", self.storage.record_gap(event, hourly_cap=self._gap_cap)
+        )
+        return getattr(record, "event_id", None)
+
+    async def suggestion_clicked(self, event_id: int | None, entry_id: str) -> None:
+        """Note which "did you mean" candidate a person picked."""
+        if self.storage is not None and event_id:
+            await self._safely(
+                "record a suggestion click",
+                self.storage.record_suggestion_click(event_id, entry_id),
+            )
+
+    async def vote(
+        self,
+        answer_key: str,
+        entry_id: str,
+        asker: Asker,
+        vote: str,
+        question: str | None = None,
+    ) -> bool:
+        """Record a 👍/👎 once per user per answer; False when this user already voted."""
+        user = self.user_hash(asker.user_id)
+        if (answer_key, user) in self._votes:
+            return False
+        if self.storage is not None:
+            stored = await self._safely(
+                "record feedback",
+                self.storage.record_feedback(answer_key, entry_id, user, vote),
+            )
+            if stored is False:
+                self._votes.add((answer_key, user))
+                return False
+            if vote == "down":
+                await self._feedback_gap(entry_id, asker, user, question)
+        self._votes.add((answer_key, user))
+        return True
+
+    async def _feedback_gap(
+        self, entry_id: str, asker: Asker, user: str, question: str | None
+    ) -> None:
+        event = GapEvent(
+            question=question or f"(👎 on {entry_id})",
+            user_hash=user,
+            outcome="feedback",
+            guild_id=asker.guild_id,
+            channel_id=asker.channel_id,
+            candidates=(ScoredCandidate(entry_id, 100.0),),
+        )
+        await self._safely("record a 👎 as a gap", self.storage.record_gap(event))

@@ -1,0 +1,196 @@
+"""Replying to interactions: one path from a `Result` to a sent message, for cogs and views.
+
+Commands and component clicks all end here, so every reply gets the same embed and
+components for the same outcome, the same recording (gaps, votes, clicks) and the same
+one-line INFO log (command, outcome, entry id, latency; never user text or user ids).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import discord
+
+from bot.core.result import Outcome, Result
+from bot.discord_app import formatting, views
+from bot.discord_app.records import Asker
+from bot.discord_app.tree import STARTED
+
+log = logging.getLogger(__name__)
+
+OUTCOME = "policybot.outcome"
+ENTRY = "policybot.entry"
+
+
+def stamp(interaction: discord.Interaction) -> None:
+    """Note when handling started, for the latency in the log line."""
+    interaction.extras.setdefault(STARTED, time.perf_counter())
+
+
+def note(interaction: discord.Interaction, outcome: str, entry_id: str | None = None) -> None:
+    """What this interaction produced, for the log line."""
+    interaction.extras[OUTCOME] = outcome
+    if entry_id:
+        interaction.extras[ENTRY] = entry_id
+
+
+def log_interaction(interaction: discord.Interaction, name: str) -> None:
+    """The one INFO line per handled interaction."""
+    started = interaction.extras.get(STARTED)
+    latency = (time.perf_counter() - started) * 1000 if started else float("nan")
+    log.info(
+        "interaction command=%s outcome=%s entry=%s latency_ms=%.1f",
+        name,
+        interaction.extras.get(OUTCOME, "-"),
+        interaction.extras.get(ENTRY, "-"),
+        latency,
+    )
+
+
+def asker_of(interaction: discord.Interaction) -> Asker:
+    return Asker(interaction.user.id, interaction.guild_id, interaction.channel_id)
+
+
+def _client(interaction: discord.Interaction) -> Any:
+    return interaction.client
+
+
+def result_message(
+    result: Result, client: Any, key: int, event_id: int | None
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The embed and components for a result."""
+    knowledge = client.service.knowledge
+    embed = formatting.result_embed(result, knowledge)
+    if result.entry is not None and result.variants:
+        return embed, views.variants_view(result.entry, list(result.variants), knowledge)
+    if result.entry is not None:
+        return embed, views.answer_view(result.entry, knowledge, key)
+    if result.suggestions:
+        return embed, views.suggest_view(list(result.suggestions), event_id)
+    return embed, None
+
+
+async def send_result(
+    interaction: discord.Interaction,
+    result: Result,
+    *,
+    ephemeral: bool,
+    content: str | None = None,
+) -> None:
+    """Reply with `result` and record it.
+
+    An answer is sent first and recorded after, so storage never delays it. A suggestion
+    or no-answer with storage present is recorded first, because the "did you mean"
+    buttons carry the stored event id (so a later click is tied to the question even after
+    a restart); that database write may be slow, so the interaction is deferred first to stay
+    inside Discord's 3-second window.
+    """
+    client = _client(interaction)
+    records = client.records
+    key = interaction.id
+    records.remember(key, result)
+    note(interaction, str(result.outcome), result.entry.id if result.entry else None)
+    asker = asker_of(interaction)
+    if result.outcome != Outcome.ANSWER and records.storage is not None:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        event_id = await records.question(result, asker)
+        embed, view = result_message(result, client, key, event_id)
+        kwargs: dict[str, Any] = {"embed": embed, "ephemeral": ephemeral}
+        if view is not None:
+            kwargs["view"] = view
+        await interaction.followup.send(content or discord.utils.MISSING, **kwargs)
+        return
+    embed, view = result_message(result, client, key, None)
+    kwargs = {"embed": embed, "ephemeral": ephemeral, "content": content}
+    if view is not None:
+        kwargs["view"] = view
+    await interaction.response.send_message(**kwargs)
+    await records.question(result, asker)
+
+
+async def send_entry(
+    interaction: discord.Interaction, entry_id: str, *, surface: str | None = None
+) -> None:
+    """Show one entry's answer card to the person who clicked (ephemeral)."""
+    client = _client(interaction)
+    entry = views.entry_or_raise(client, entry_id)
+    knowledge = client.service.knowledge
+    note(interaction, "answer", entry.id)
+    embed = formatting.answer_embed(entry, knowledge, surface=surface)
+    view = views.answer_view(entry, knowledge, interaction.id)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+async def show_suggestion(interaction: discord.Interaction, entry_id: str, event_id: int) -> None:
+    await send_entry(interaction, entry_id)
+    await _client(interaction).records.suggestion_clicked(event_id, entry_id)
+
+
+async def show_variant(interaction: discord.Interaction, entry_id: str, surface_id: str) -> None:
+    """The variant of `entry_id` that covers `surface_id` (or the entry itself)."""
+    client = _client(interaction)
+    parent = views.entry_or_raise(client, entry_id)
+    chosen = parent
+    for variant_id in parent.variants:
+        variant = client.service.entry(variant_id)
+        if variant is not None and surface_id in variant.surfaces:
+            chosen = variant
+            break
+    await send_entry(interaction, chosen.id, surface=surface_id or None)
+
+
+async def feedback(interaction: discord.Interaction, entry_id: str, vote: str, key: int) -> None:
+    """Count a vote once per person per answer message, and thank them (ephemeral)."""
+    client = _client(interaction)
+    views.entry_or_raise(client, entry_id)
+    message_id = interaction.message.id if interaction.message else interaction.id
+    recalled = client.records.recall(key)
+    counted = await client.records.vote(
+        str(message_id),
+        entry_id,
+        asker_of(interaction),
+        vote,
+        question=recalled.question if recalled else None,
+    )
+    note(interaction, f"vote-{vote}" if counted else "vote-repeat", entry_id)
+    text = formatting.FEEDBACK_THANKS[vote] if counted else formatting.FEEDBACK_ALREADY
+    await interaction.response.send_message(text, ephemeral=True)
+
+
+async def explain(interaction: discord.Interaction, entry_id: str, key: int) -> None:
+    client = _client(interaction)
+    entry = views.entry_or_raise(client, entry_id)
+    result = client.records.recall(key)
+    explanation = result.explanation if result is not None else None
+    note(interaction, "explain", entry_id)
+    embed = formatting.explanation_embed(entry, explanation, result.score if result else 0.0)
+    await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def sources_page(interaction: discord.Interaction, page: int) -> None:
+    client = _client(interaction)
+    shown = formatting.sources_page(client.service.knowledge, page)
+    note(interaction, "sources")
+    view = views.sources_view(shown.number, shown.total)
+    await interaction.response.edit_message(embed=shown.embed, view=view)
+
+
+async def reply_to_message(client: Any, message: discord.Message, result: Result) -> None:
+    """Answer a mention with a reply (no pings: the client allows no mentions at all)."""
+    key = message.id
+    client.records.remember(key, result)
+    asker = Asker(
+        message.author.id, message.guild.id if message.guild else None, message.channel.id
+    )
+    event_id = None
+    if result.outcome != Outcome.ANSWER:
+        event_id = await client.records.question(result, asker)
+    embed, view = result_message(result, client, key, event_id)
+    kwargs: dict[str, Any] = {"embed": embed, "mention_author": False}
+    if view is not None:
+        kwargs["view"] = view
+    await message.reply(**kwargs)
+    if result.outcome == Outcome.ANSWER:
+        await client.records.question(result, asker)
