@@ -1,7 +1,9 @@
 """An in-memory backend: the reference behaviour for the contract suite, and fast tests.
 
 It keeps plain lists and dicts, follows the same rules as the SQLite backend (same grouping
-helpers, same ordering tie-breaks, same one-vote rule) and loses everything on close.
+helpers, same ordering tie-breaks, same one-vote rule). Like a database file, the data
+outlives `close()`/`open()` of the same instance; while closed, every call raises
+`StorageUnavailable`, as the SQLite backend does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from bot.errors import StorageUnavailable
 from bot.storage.base import (
     GROUP_SCAN_LIMIT,
     GROUP_THRESHOLD,
@@ -137,10 +140,16 @@ class MemoryStorage:
     async def healthy(self) -> bool:
         return self._open
 
+    def _require_open(self) -> None:
+        if not self._open:
+            raise StorageUnavailable("storage is not open")
+
     async def heartbeat(self, now: datetime | None = None) -> None:
+        self._require_open()
         self._heartbeat = as_utc(now)
 
     async def last_heartbeat(self) -> datetime | None:
+        self._require_open()
         return self._heartbeat
 
     # -- what people asked -------------------------------------------------------------
@@ -153,6 +162,7 @@ class MemoryStorage:
         guild_id: int | None = None,
         at: datetime | None = None,
     ) -> None:
+        self._require_open()
         self._questions.append(
             (as_utc(at), check_question_outcome(outcome), entry_id, surface, guild_id)
         )
@@ -160,6 +170,7 @@ class MemoryStorage:
     async def record_gap(
         self, event: GapEvent, *, hourly_cap: int | None = None
     ) -> GapRecord | None:
+        self._require_open()
         question, normalised, key, outcome, candidates = prepared_event(event)
         at = as_utc(event.at)
         if hourly_cap is not None:
@@ -229,6 +240,7 @@ class MemoryStorage:
         return GapRecord(stored.id, group.id, group.count, new_group)
 
     async def record_suggestion_click(self, event_id: int, entry_id: str) -> bool:
+        self._require_open()
         stored = self._events.get(event_id)
         if stored is None:
             return False
@@ -245,6 +257,7 @@ class MemoryStorage:
         *,
         at: datetime | None = None,
     ) -> bool:
+        self._require_open()
         checked = check_vote(vote)
         when = as_utc(at)
         if any(f.answer_key == answer_key and f.user_hash == user_hash for f in self._feedback):
@@ -253,6 +266,7 @@ class MemoryStorage:
         return True
 
     async def gaps_recorded_since(self, user_hash: str, since: datetime) -> int:
+        self._require_open()
         since = as_utc(since)
         return sum(1 for e in self._events.values() if e.user_hash == user_hash and e.at >= since)
 
@@ -272,6 +286,7 @@ class MemoryStorage:
         limit: int = 25,
         offset: int = 0,
     ) -> list[GapGroup]:
+        self._require_open()
         # Same order as the SQL: count desc, last_seen desc, id asc (two stable sorts, since
         # a float timestamp would blur microseconds).
         ranked = sorted(self._filtered(status, surface), key=lambda g: g.id)
@@ -281,13 +296,16 @@ class MemoryStorage:
     async def count_gaps(
         self, status: GapStatus | str | None = GapStatus.OPEN, surface: str | None = None
     ) -> int:
+        self._require_open()
         return len(self._filtered(status, surface))
 
     async def get_gap(self, gap_id: int) -> GapGroup | None:
+        self._require_open()
         group = self._groups.get(gap_id)
         return _public(group) if group else None
 
     async def list_gap_events(self, gap_id: int, limit: int = 50) -> list[StoredGapEvent]:
+        self._require_open()
         events = sorted(
             (e for e in self._events.values() if e.group_id == gap_id), key=lambda e: (e.at, e.id)
         )
@@ -304,6 +322,7 @@ class MemoryStorage:
     async def resolve_gap(
         self, gap_id: int, entry_id: str, curator_hash: str, question: str | None = None
     ) -> GapGroup:
+        self._require_open()
         group = self._open_group(gap_id)
         alias = cap_question(question or group.question)
         if not alias:
@@ -315,6 +334,7 @@ class MemoryStorage:
         return _public(group)
 
     async def dismiss_gap(self, gap_id: int, reason: str | None, curator_hash: str) -> GapGroup:
+        self._require_open()
         group = self._open_group(gap_id)
         group.status = GapStatus.DISMISSED
         group.dismiss_reason = reason
@@ -322,6 +342,7 @@ class MemoryStorage:
         return _public(group)
 
     async def add_alias(self, entry_id: str, question: str, curator_hash: str) -> bool:
+        self._require_open()
         text = cap_question(question)
         if not text or not entry_id:
             raise ValueError("an alias needs an entry id and question text")
@@ -331,10 +352,12 @@ class MemoryStorage:
         return True
 
     async def list_aliases(self) -> list[Alias]:
+        self._require_open()
         indexed = sorted(enumerate(self._aliases), key=lambda pair: (pair[1].entry_id, pair[0]))
         return [Alias(a.entry_id, a.question) for _, a in indexed]
 
     async def stats(self, top: int = 5) -> Stats:
+        self._require_open()
         outcomes = [q[1] for q in self._questions]
         tallies: dict[str, list[int]] = {}
         for f in self._feedback:
@@ -353,13 +376,16 @@ class MemoryStorage:
 
     # -- configuration -----------------------------------------------------------------
     async def guild_config(self, guild_id: int) -> GuildConfig:
+        self._require_open()
         return self._guilds.get(guild_id, GuildConfig(guild_id))
 
     async def set_curator_role(self, guild_id: int, role_id: int | None) -> None:
+        self._require_open()
         self._guilds[guild_id] = GuildConfig(guild_id, role_id)
 
     # -- privacy -----------------------------------------------------------------------
     async def purge(self, older_than: datetime) -> int:
+        self._require_open()
         cutoff = as_utc(older_than)
         old_events = [i for i, e in self._events.items() if e.at < cutoff]
         for event_id in old_events:
@@ -372,6 +398,7 @@ class MemoryStorage:
         return removed
 
     async def forget_user(self, user_hash: str) -> int:
+        self._require_open()
         mine = [i for i, e in self._events.items() if e.user_hash == user_hash]
         for event_id in mine:
             del self._events[event_id]
