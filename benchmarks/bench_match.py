@@ -74,7 +74,7 @@ def questions_for(knowledge: Knowledge, eval_file: Path, count: int, seed: int =
     while len(items) < count:
         words = rng.choice(phrasings).split()
         rng.shuffle(words)
-        items.append((" ".join(words[: rng.randint(2, len(words))]), None))
+        items.append((" ".join(words[: rng.randint(1, max(1, len(words)))]), None))
     rng.shuffle(items)
     return items[:count]
 

@@ -16,6 +16,7 @@ lists of its own tokens, and rapidfuzz on a few dozen candidate strings.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -45,7 +46,8 @@ class MatchSettings:
     surface_bonus: float = 6.0
     off_surface_penalty: float = 12.0
     parent_tolerance: float = 8.0
-    max_candidates: int = 40
+    max_candidates: int = 30  # phrasings scored with rapidfuzz
+    max_pool: int = 120  # phrasings kept after the distinctive-word prefilter
     max_suggestions: int = 3
     typo_cutoff: float = 84.0
 
@@ -217,32 +219,41 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
             overlap[p] += index.idf[token]
     if not overlap:
         return {}
-    for token in weights:
-        if token in index.common and token in index.postings:
-            for p in index.postings[token]:
-                if p in overlap:
-                    overlap[p] += index.idf[token]
-
-    def f_measure(p: int) -> float:
-        shared = overlap[p]
-        recall = shared / total
-        precision = shared / index.phrasings[p].total
-        return 2 * recall * precision / (recall + precision) if shared else 0.0
-
-    ranked = sorted(overlap, key=f_measure, reverse=True)[: settings.max_candidates]
+    # Rank by distinctive words first; common words then refine only the short list, since
+    # walking their posting lists would touch most of a large knowledge base every time.
+    phrasings = index.phrasings
+    shortlist = heapq.nlargest(
+        settings.max_pool, overlap.items(),
+        key=lambda item: item[1] / (total + phrasings[item[0]].total))
+    common = [t for t in weights if t in index.common and t not in seeds]
+    if common:
+        refined = []
+        for p, shared in shortlist:
+            phrasing_weights = phrasings[p].weights
+            for token in common:
+                if token in phrasing_weights:
+                    shared += phrasing_weights[token]
+            refined.append((p, shared))
+        shortlist = refined
+    # The F-measure of IDF-weighted recall and precision reduces to 2·shared / (Q + P).
+    ranked = heapq.nlargest(
+        settings.max_candidates, shortlist,
+        key=lambda item: item[1] / (total + phrasings[item[0]].total))
     query_text = " ".join(tokens)
+    query_set = weights.keys()
     best: dict[int, tuple[float, int]] = {}
     coverage_cache: dict[int, float] = {}
-    for p in ranked:
-        phrasing = index.phrasings[p]
+    for p, shared in ranked:
+        phrasing = phrasings[p]
         e = phrasing.entry
-        if e not in coverage_cache:
-            bag = index.bags[e]
-            coverage_cache[e] = sum(w for t, w in weights.items() if t in bag) / total
+        coverage = coverage_cache.get(e)
+        if coverage is None:
+            coverage = sum(weights[t] for t in index.bags[e] & query_set) / total
+            coverage_cache[e] = coverage
         fuzzy = fuzz.token_set_ratio(query_text, phrasing.text, processor=None) / 100
-        score = 100 * (settings.overlap_weight * f_measure(p)
+        score = 100 * (settings.overlap_weight * 2 * shared / (total + phrasing.total)
                        + settings.fuzz_weight * fuzzy
-                       + settings.coverage_weight * coverage_cache[e])
+                       + settings.coverage_weight * coverage)
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     return best

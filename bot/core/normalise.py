@@ -26,6 +26,12 @@ _MASKED_LINK = re.compile(r"\[([^\]\n]{0,200})\]\((?:<)?https?://[^)\s]{1,2000}(
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>]{1,2000}")
 _TOKEN = re.compile(r"[^\W_]+(?:[._'’/-][^\W_]+)*|_+[^\W_]+(?:_[^\W_]+)*")
 
+# ASCII controls and symbols become spaces (the same rule as below, without a per-char loop).
+_ASCII_TABLE = {
+    i: " " for i in range(128)
+    if unicodedata.category(chr(i))[0] in "CSZ" and chr(i) not in "\n\t"
+}
+
 # Generic conversational padding in English questions; nothing vendor-specific lives here.
 DEFAULT_FILLERS: tuple[str, ...] = (
     "hey", "hi", "hello", "hiya", "yo", "sup", "heya", "hey there", "hi there", "hello there",
@@ -61,7 +67,10 @@ def clean(text: str) -> str:
     text = _DISCORD_TOKENS.sub(" ", text)
     text = _URL.sub(" ", text)
     text = _EVERYONE.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = text.casefold()
+    if text.isascii():
+        return text.translate(_ASCII_TABLE)
+    text = unicodedata.normalize("NFKD", text)
     # Format characters (zero-width, bidi overrides) and combining marks vanish, so a word
     # split by an invisible character or carrying accents still matches; controls and
     # symbols (emoji) become spaces.
