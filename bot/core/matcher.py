@@ -83,7 +83,9 @@ class Index:
 
     @classmethod
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
-        normaliser = Normaliser(knowledge.synonyms)
+        surface_phrases = [w for s in knowledge.surfaces.values()
+                           for w in (*s.words, s.name, s.command_name)]
+        normaliser = Normaliser(knowledge.synonyms, strip=surface_phrases)
         entries = list(knowledge.entries.values())
         position = {entry.id: i for i, entry in enumerate(entries)}
         extra: dict[str, list[str]] = defaultdict(list)

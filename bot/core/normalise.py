@@ -24,7 +24,8 @@ _DISCORD_TOKENS = re.compile(r"<(?:@[!&]?|#|a?:\w{1,32}:)\d{1,22}>|<t:\d{1,15}(?
 _EVERYONE = re.compile(r"@(?:everyone|here)\b")
 _MASKED_LINK = re.compile(r"\[([^\]\n]{0,200})\]\((?:<)?https?://[^)\s]{1,2000}(?:>)?\)")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>]{1,2000}")
-_TOKEN = re.compile(r"[^\W_]+(?:[._'’/-][^\W_]+)*|_+[^\W_]+(?:_[^\W_]+)*")
+# Possessive quantifiers: a run of separators can never make the engine backtrack.
+_TOKEN = re.compile(r"[^\W_]++(?:[._'’/-][^\W_]++)*+")
 
 # ASCII controls and symbols become spaces (the same rule as below, without a per-char loop).
 _ASCII_TABLE = {
@@ -114,7 +115,7 @@ class Normaliser:
     """Cleans, removes filler, folds synonyms and stems, with everything compiled once."""
 
     def __init__(self, synonyms: Iterable[SynonymGroup] = (),
-                 fillers: Iterable[str] = DEFAULT_FILLERS) -> None:
+                 fillers: Iterable[str] = DEFAULT_FILLERS, strip: Iterable[str] = ()) -> None:
         self._fold_to: dict[str, str] = {}
         for group in synonyms:
             canonical = " ".join(tokenize(clean(group.canonical)))
@@ -124,6 +125,9 @@ class Normaliser:
                     self._fold_to[key] = canonical
         self._fold_re = self._alternation(self._fold_to)
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
+        # Phrases removed before matching (product names): the surface they name is handled
+        # by surface detection, so they must not outweigh the words that say what is asked.
+        self._strip_re = self._alternation({" ".join(tokenize(clean(p))): "" for p in strip})
 
     @staticmethod
     def _alternation(phrases: dict[str, str]) -> re.Pattern[str] | None:
@@ -142,6 +146,8 @@ class Normaliser:
         working = plain
         if drop_fillers and self._filler_re is not None:
             working = self._filler_re.sub(" ", working)
+        if self._strip_re is not None:
+            working = self._strip_re.sub(" ", working)
         folds: list[str] = []
         if self._fold_re is not None:
             def replace(match: re.Match[str]) -> str:
