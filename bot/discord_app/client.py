@@ -93,6 +93,9 @@ class PolicyBotMixin:
     ) -> None:
         respond.log_interaction(interaction, command.qualified_name)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: mentions are answered by the Ask cog's listener instead."""
+
     async def on_ready(self) -> None:
         bot: Any = self
         log.info("connected to %d guild(s) as the policybot application", len(bot.guilds))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fakediscord import FakeDiscord
+from support import assert_no_pings
 
 from bot.core.service import AnswerService
 from bot.discord_app.client import PolicyBot, ShardedPolicyBot, create_bot
@@ -41,6 +42,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
         assert not server.unknown, f"unknown routes: {[(r.method, r.path) for r in server.unknown]}"
         assert not server.problems, "invalid requests:\n" + "\n".join(server.problems)
+        assert_no_pings(server)
 
 
 @dataclass

@@ -32,6 +32,12 @@ _CALLBACK_SCHEMAS = {
 @cache
 def _registry() -> Registry:
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    # The published schema types snowflakes as strings only, but Discord accepts integers
+    # too and discord.py sends them (e.g. in message_reference), so allow both here.
+    schemas = spec["components"]["schemas"]
+    schemas["SnowflakeType"] = {
+        "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
+    }
     return Registry().with_resource(_URI, Resource.from_contents(spec, DRAFT202012))
 
 

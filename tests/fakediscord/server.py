@@ -129,6 +129,8 @@ class FakeDiscord:
         self.identifies: list[dict[str, Any]] = []
         self.resumes: list[dict[str, Any]] = []
         self.shard_count = 1
+        #: When set, REST calls must carry `Authorization: Bot <token>`, else 401 (login fails).
+        self.expected_token: str | None = None
         self._gateways: list[_Gateway] = []
         self._changed = asyncio.Condition()
         self._tokens = itertools.count(1)
@@ -259,6 +261,11 @@ class FakeDiscord:
                 record.route, record.params, chosen = template, found.groupdict(), handler
                 break
         self.requests.append(record)
+        authorised = request.headers.get("Authorization") == f"Bot {self.expected_token}"
+        token_free = sub.startswith(("/interactions/", "/webhooks/"))
+        if self.expected_token is not None and not token_free and not authorised:
+            await self._notify()
+            return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         if chosen is None or not path.startswith(API_PREFIX):
             self.unknown.append(record)
             await self._notify()
@@ -623,6 +630,10 @@ class FakeDiscord:
         return msg
 
     # ----------------------------------------------------------------- reading replies
+    def bot_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Store a message as if the bot had sent `body` earlier (e.g. before a restart)."""
+        return self._store(body, interaction=None)
+
     def requests_for(self, inter: Interaction) -> list[Request]:
         return self._for(inter)
 
@@ -659,7 +670,7 @@ class FakeDiscord:
             for x in self.requests:
                 if x.route == "/channels/{channel_id}/messages" and x.method == "POST":
                     ref = (x.body or {}).get("message_reference") or {}
-                    if ref.get("message_id") == to["id"]:
+                    if str(ref.get("message_id")) == to["id"]:
                         return x
             return None
 
