@@ -12,13 +12,12 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 from bot.errors import ConfigError
 from bot.settings import Settings
-from bot.storage import GapGroup, GapStatus, Storage, open_storage
+from bot.storage import GapGroup, GapStatus, Storage, open_storage, purge_expired
 from bot.storage.base import utcnow
 from bot.storage.export import aliases_yaml, gap_to_dict, write_gaps_csv
 
@@ -143,7 +142,7 @@ def purge_old(args: argparse.Namespace) -> int:
     days = settings.retention_days if args.days is None else args.days
     if days < 1:
         raise ConfigError("--days must be at least 1")
-    cutoff = utcnow() - timedelta(days=days)
-    removed = _with_storage(settings, lambda storage: storage.purge(cutoff))
+    now = utcnow()
+    removed = _with_storage(settings, lambda storage: purge_expired(storage, days, now))
     print(f"Purged {removed} row(s) older than {days} day(s).")
     return 0

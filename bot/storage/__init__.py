@@ -6,6 +6,8 @@ from the settings, so nothing outside this package names SQLite.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot.settings import Settings
 from bot.storage.base import (
     MAX_QUESTION_CHARS,
@@ -25,6 +27,7 @@ from bot.storage.base import (
     Storage,
     StoredGapEvent,
     Vote,
+    as_utc,
 )
 from bot.storage.hashing import UserHasher
 
@@ -48,6 +51,7 @@ __all__ = [
     "UserHasher",
     "Vote",
     "open_storage",
+    "purge_expired",
 ]
 
 
@@ -64,3 +68,11 @@ def open_storage(settings: Settings) -> Storage:
     from bot.storage.sqlite import SQLiteStorage
 
     return SQLiteStorage(settings.database)
+
+
+async def purge_expired(storage: Storage, retention_days: int, now: datetime | None = None) -> int:
+    """Apply the retention period (`POLICYBOT_RETENTION_DAYS`): the one call both the bot's
+    periodic task and `policybot purge` make, so they cannot disagree on the cut-off."""
+    if retention_days < 1:
+        raise ValueError("retention must be at least one day")
+    return await storage.purge(as_utc(now) - timedelta(days=retention_days))

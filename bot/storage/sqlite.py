@@ -165,6 +165,15 @@ class SQLiteStorage:
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         """Apply pending migrations in one transaction, recording each in `schema_version`."""
         available = migrations()
+        # Fast path without the write lock, so `policybot gaps list` opening the database
+        # next to the running bot never queues behind (or blocks) its writes.
+        tables = await conn.execute_fetchall(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        )
+        if tables:
+            rows = await conn.execute_fetchall("SELECT MAX(version) FROM schema_version")
+            if next(iter(rows))[0] == len(available):
+                return
         await conn.execute("BEGIN IMMEDIATE")
         try:
             await conn.execute(

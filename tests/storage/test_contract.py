@@ -29,6 +29,7 @@ from bot.storage import (
     ScoredCandidate,
     Storage,
     Vote,
+    purge_expired,
 )
 from tests.storage.conftest import BACKENDS, T0, make_storage
 
@@ -491,6 +492,15 @@ async def test_purge_deletes_rows_older_than_cutoff(storage: Storage) -> None:
     assert stats.feedback == (FeedbackTally("e", 1, 0),)
     assert await storage.list_aliases() == [Alias("e", "a curated phrasing")]
     assert await storage.purge(T0 - timedelta(days=90)) == 0
+
+
+async def test_purge_expired_applies_retention_days(storage: Storage) -> None:
+    await storage.record_gap(gap("kept eighty nine days", at=T0 - timedelta(days=89)))
+    await storage.record_gap(gap("gone after ninety one", at=T0 - timedelta(days=91)))
+    assert await purge_expired(storage, 90, now=T0) == 1
+    assert [g.question for g in await storage.list_gaps()] == ["kept eighty nine days"]
+    with pytest.raises(ValueError):
+        await purge_expired(storage, 0, now=T0)
 
 
 async def test_purge_keeps_state_of_surviving_groups(storage: Storage) -> None:

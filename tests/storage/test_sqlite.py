@@ -98,6 +98,23 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
         await SQLiteStorage(path).open()
 
 
+async def test_reopen_does_not_need_the_write_lock(tmp_path: Path) -> None:
+    """The CLI opening the bot's database must not wait for (or block) the bot's writes."""
+    path = db_path(tmp_path)
+    async with SQLiteStorage(path) as storage:
+        await storage.record_gap(GapEvent("already here", "u", "none", at=T0))
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process is mid-write
+        async with SQLiteStorage(path, busy_timeout=0.2) as reader:
+            assert [g.question for g in await reader.list_gaps()] == ["already here"]
+            with pytest.raises(StorageUnavailable):
+                await reader.record_gap(GapEvent("must wait", "u", "none", at=T0))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def test_split_statements_respects_quotes_and_triggers() -> None:
     script = textwrap.dedent(
         """\
