@@ -74,8 +74,10 @@ class Index:
     unknown_idf: float
     bags: list[frozenset[str]]
     vocabulary: list[str]
-    surface_re: re.Pattern[str] | None
     surface_words: dict[str, str]
+    terms_words: dict[str, str]
+    surface_re: re.Pattern[str] | None
+    terms_re: re.Pattern[str] | None
     parents: dict[str, tuple[str, ...]]
     position: dict[str, int]
     common: frozenset[str]
@@ -85,6 +87,7 @@ class Index:
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
         surface_phrases = [w for s in knowledge.surfaces.values()
                            for w in (*s.words, s.name, s.command_name)]
+        surface_phrases += [w for t in knowledge.terms.values() for w in t.words]
         normaliser = Normaliser(knowledge.synonyms, strip=surface_phrases)
         entries = list(knowledge.entries.values())
         position = {entry.id: i for i, entry in enumerate(entries)}
@@ -130,10 +133,8 @@ class Index:
                 key = normaliser.words(word)
                 if key:
                     surface_words.setdefault(key, surface.id)
-        surface_re = None
-        if surface_words:
-            body = "|".join(re.escape(w) for w in sorted(surface_words, key=len, reverse=True))
-            surface_re = re.compile(rf"(?<![^\s])(?:{body})(?![^\s])")
+        terms_words = {normaliser.words(w): t.id for t in knowledge.terms.values()
+                       for w in t.words if normaliser.words(w)}
 
         parents: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
@@ -151,8 +152,10 @@ class Index:
             unknown_idf=unknown_idf,
             bags=[frozenset(b) for b in bags],
             vocabulary=sorted(t for t in df if len(t) >= 4 and t.isalpha()),
-            surface_re=surface_re,
             surface_words=surface_words,
+            terms_words=terms_words,
+            surface_re=_phrase_pattern(surface_words),
+            terms_re=_phrase_pattern(terms_words),
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
@@ -160,10 +163,15 @@ class Index:
         )
 
     def detect_surface(self, plain: str) -> str | None:
-        """The one surface a question names in its text, or None if none or several."""
-        if self.surface_re is None:
+        """The surface a question names first ("cc with an api key" is about cc)."""
+        hit = self.surface_re.search(plain) if self.surface_re else None
+        return self.surface_words[hit.group()] if hit else None
+
+    def detect_terms(self, plain: str) -> str | None:
+        """Terms the question signals by account words ("on my max plan"), if exactly one."""
+        if self.terms_re is None:
             return None
-        found = {self.surface_words[m.group()] for m in self.surface_re.finditer(plain)}
+        found = {self.terms_words[m.group()] for m in self.terms_re.finditer(plain)}
         return found.pop() if len(found) == 1 else None
 
     def correct(self, tokens: tuple[str, ...], cutoff: float) -> tuple[tuple[str, ...], list[str]]:
@@ -199,6 +207,14 @@ class Index:
         hits = process.extract(query, [q.casefold() for q, _ in self.completions],
                                scorer=fuzz.WRatio, processor=None, limit=limit, score_cutoff=50)
         return [self.completions[i] for _, _, i in hits]
+
+
+def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
+    """Whole-word alternation, longest phrase first, over space-joined cleaned words."""
+    if not phrases:
+        return None
+    body = "|".join(re.escape(w) for w in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![^\s])(?:{body})(?![^\s])")
 
 
 def _surface_fits(entry: Entry, surface: str) -> bool:
@@ -261,6 +277,37 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
     return best
 
 
+def _resolve_variants(index: Index, best: Entry, surface: str | None, terms_hint: str | None,
+                      adjusted: list[tuple[float, int, int]]) -> tuple[Entry, tuple[Entry, ...]]:
+    """The entry to show and the per-surface (or per-account) versions to show beside it.
+
+    A general entry with variants resolves to the variant for the named surface. A surface
+    can still run under either set of terms (an account fork): then the versions that fit
+    the surface are all returned, the one the question's account words point at first.
+    """
+    family = best
+    if not best.variants:
+        parents = index.parents.get(best.id, ())
+        if not (surface and parents):
+            return best, ()
+        family = index.knowledge.entries[parents[0]]
+    pool = [index.knowledge.entries[v] for v in family.variants]
+    if surface:
+        pool = [v for v in pool if _surface_fits(v, surface)] or ([best] if best is not family
+                                                                  else [])
+    if terms_hint:
+        pool = [v for v in pool if terms_hint in v.terms] or pool
+    if not pool:
+        return best, ()
+    by_score = {index.entries[e].id: s for s, e, _ in adjusted}
+    if best in pool:
+        by_score[best.id] = float("inf")
+    pool.sort(key=lambda v: by_score.get(v.id, 0.0), reverse=True)
+    if surface or len(pool) == 1:
+        return pool[0], tuple(pool) if len(pool) > 1 else ()
+    return family, tuple(pool)
+
+
 def match(index: Index, question: str, surface: str | None, settings: MatchSettings,
           *, explain: bool = True) -> Result:
     """Decide answer / suggest / none for one question."""
@@ -272,6 +319,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if surface is None:
         surface = index.detect_surface(norm.plain)
         surface_source = "text" if surface else ""
+    terms_hint = index.detect_terms(norm.plain)
     folds = (*norm.folds, *typo_notes)
     version = index.knowledge.version
 
@@ -329,13 +377,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     if best_score >= settings.answer_threshold and (
             margin >= settings.margin or best_score >= settings.confident):
-        chosen, variants = best, ()
-        if best.variants:
-            pool = [index.knowledge.entries[v] for v in best.variants]
-            if surface:
-                chosen = next((v for v in pool if _surface_fits(v, surface)), best)
-            else:
-                variants = tuple(pool)
+        chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,
                       top=top, margin=round(margin, 1))

@@ -93,7 +93,7 @@ SOURCE_FIELDS = {
     "id": TEXT, "title": TEXT, "url": TEXT, "verified": TEXT,
     "effective": OPT_TEXT, "review": OPT_TEXT,
 }
-TERMS_FIELDS = {"id": TEXT, "name": TEXT, "description": TEXT}
+TERMS_FIELDS = {"id": TEXT, "name": TEXT, "description": TEXT, "words": OPT_LIST}
 SURFACE_FIELDS = {
     "id": TEXT, "name": TEXT, "terms": TEXT, "words": LIST, "command": MAP, "overview": MAP,
 }
@@ -283,7 +283,8 @@ def _load_surfaces(
     for raw, line in _records(col, path, data, "terms"):
         rec, ident = col.record(path, raw, TERMS_FIELDS, "terms", line)
         if rec is not None and _check_unique(col, path, seen, ident, rec.line, "terms"):
-            terms[ident] = Terms(ident, _text(rec.get("name")), _text(rec.get("description")))
+            terms[ident] = Terms(ident, _text(rec.get("name")), _text(rec.get("description")),
+                                 tuple(w.casefold() for w in _strings(rec.get("words"))))
     seen_surface: dict[str, tuple[str, int]] = {}
     commands: dict[str, str] = {}
     for raw, line in _records(col, path, data, "surfaces"):

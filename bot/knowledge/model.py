@@ -44,6 +44,7 @@ class Terms:
     id: str
     name: str
     description: str
+    words: tuple[str, ...] = ()  # how people signal these terms ("max plan", "api key")
 
 
 @dataclass(frozen=True, slots=True)
