@@ -32,8 +32,6 @@ HOSTILE = (
     "\rstarts with a carriage return",
 )
 
-pytestmark = pytest.mark.slow
-
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -112,6 +110,7 @@ def filled(tmp_path: Path) -> tuple[dict[str, str], dict[str, int], Path]:
     return env, ids, Path(env["POLICYBOT_DB"])
 
 
+@pytest.mark.slow
 def test_gaps_list_json(filled: tuple[dict[str, str], dict[str, int], Path]) -> None:
     env, ids, _ = filled
     out = run_cli(env, "gaps", "list", "--json")
@@ -141,6 +140,7 @@ def test_gaps_list_json(filled: tuple[dict[str, str], dict[str, int], Path]) -> 
     assert datetime.fromisoformat(top["last_seen"]) > datetime.fromisoformat(top["first_seen"])
 
 
+@pytest.mark.slow
 def test_gaps_list_filters(filled: tuple[dict[str, str], dict[str, int], Path]) -> None:
     env, ids, _ = filled
     resolved = json.loads(run_cli(env, "gaps", "list", "--status", "resolved", "--json").stdout)
@@ -155,6 +155,7 @@ def test_gaps_list_filters(filled: tuple[dict[str, str], dict[str, int], Path]) 
     assert bad.returncode == 2
 
 
+@pytest.mark.slow
 def test_gaps_list_text(filled: tuple[dict[str, str], dict[str, int], Path]) -> None:
     env, ids, _ = filled
     out = run_cli(env, "gaps", "list")
@@ -165,6 +166,7 @@ def test_gaps_list_text(filled: tuple[dict[str, str], dict[str, int], Path]) -> 
     assert "training-default" in out.stdout
 
 
+@pytest.mark.slow
 def test_gaps_export_csv_neutralises_formulas(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
 
@@ -195,6 +197,7 @@ def test_gaps_export_csv_neutralises_formulas(tmp_path: Path) -> None:
     assert stdout.stdout.splitlines()[0].startswith("id,question,normalised,surface,count")
 
 
+@pytest.mark.slow
 def test_aliases_export_yaml(filled: tuple[dict[str, str], dict[str, int], Path]) -> None:
     env, _, _ = filled
     out = run_cli(env, "aliases", "export")
@@ -211,6 +214,7 @@ def test_aliases_export_yaml(filled: tuple[dict[str, str], dict[str, int], Path]
     }
 
 
+@pytest.mark.slow
 def test_purge_default_and_explicit_days(
     filled: tuple[dict[str, str], dict[str, int], Path],
 ) -> None:
@@ -226,6 +230,7 @@ def test_purge_default_and_explicit_days(
     assert run_cli(env, "purge", "--days", "0").returncode == 2
 
 
+@pytest.mark.slow
 def test_purge_days_sets_the_window(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
 
@@ -243,6 +248,7 @@ def test_purge_days_sets_the_window(tmp_path: Path) -> None:
     assert [g["question"] for g in left] == ["asked just now"]
 
 
+@pytest.mark.slow
 def test_verbs_work_while_the_bot_holds_the_database(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     path = Path(env["POLICYBOT_DB"])
@@ -263,6 +269,7 @@ def test_verbs_work_while_the_bot_holds_the_database(tmp_path: Path) -> None:
     assert after[0]["count"] == 2
 
 
+@pytest.mark.slow
 def test_missing_database_is_an_error_not_an_empty_list(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "nowhere")
     out = run_cli(env, "gaps", "list", "--json")
