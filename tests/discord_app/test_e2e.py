@@ -81,15 +81,18 @@ async def test_ask_private_is_ephemeral(running: Running) -> None:
 
 
 async def test_ask_with_surface_gives_that_surfaces_variant(running: Running) -> None:
-    question = pick(running.service, Outcome.ANSWER, variants=True)
-    parent = running.service.ask(question)
-    variant = parent.variants[0]
-    surface = variant.surfaces[0]
-    expected = running.service.ask(question, surface)
+    service = running.service
+    question = pick(service, Outcome.ANSWER, variants=True)
+    surface, expected = next(
+        (s, r)
+        for s in running.knowledge.surfaces
+        if (r := service.ask(question, s)).outcome == Outcome.ANSWER and not r.variants
+    )
     inter = await running.fake.slash("ask", question=question, surface=surface)
     reply = await running.fake.reply(inter)
     assert_answer_card(reply.embed, running, expected.entry.id)
     assert not reply.selects()
+    assert any(f["name"] == "Surface" for f in reply.embed["fields"])
 
 
 async def test_surface_dependent_answer_shows_variants_and_a_surface_select(
