@@ -159,10 +159,13 @@ def create_bot(
     point_discord_at(settings)
     if settings.gateway_url != DEFAULT_GATEWAY or settings.api_base != DEFAULT_API:
         log.info("using a non-default Discord endpoint")
+    hasher = None
+    if storage is not None:
+        from bot.storage.hashing import UserHasher
+
+        hasher = UserHasher.from_settings(settings)
     records = Records(
-        storage,
-        hash_key=settings.hash_key,
-        gaps_per_user_per_hour=settings.gaps_per_user_per_hour,
+        storage, hasher=hasher, gaps_per_user_per_hour=settings.gaps_per_user_per_hour
     )
     cls = ShardedPolicyBot if settings.shards is not None else PolicyBot
     return cls(settings, service, records, sync_on_start=sync_on_start, **options)

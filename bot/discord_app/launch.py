@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
@@ -49,8 +49,11 @@ def _settings() -> tuple[Settings, str]:
     return settings, settings.require_token()
 
 
-def build_service(settings: Settings) -> AnswerService:
-    """Load and validate the knowledge; a broken knowledge base stops start-up in one line."""
+def build_service(settings: Settings, aliases: Iterable[tuple[str, str]] = ()) -> AnswerService:
+    """Load and validate the knowledge; a broken knowledge base stops start-up in one line.
+
+    `aliases` are the curator-added phrasings from storage, indexed with the knowledge.
+    """
     from bot.core.service import AnswerService
     from bot.knowledge.loader import KnowledgeError, load_knowledge
 
@@ -61,24 +64,15 @@ def build_service(settings: Settings) -> AnswerService:
             f"the knowledge in {settings.knowledge} has {len(exc.problems)} problem(s); "
             "run `policybot kb check` to see them"
         ) from exc
-    return AnswerService(knowledge)
+    return AnswerService(knowledge, aliases=aliases)
 
 
 @contextlib.asynccontextmanager
-async def open_storage(settings: Settings) -> AsyncIterator[Any | None]:
-    """The configured storage, opened, or None while no backend is available.
+async def open_storage(settings: Settings) -> AsyncIterator[Any]:
+    """The configured storage backend, opened (and migrated) for the life of the bot."""
+    from bot.storage import open_storage as storage_for
 
-    The storage package (issue 5) provides `bot.storage.open_storage(settings)` returning
-    an unopened `Storage`; until it does, votes are kept in memory by `Records`.
-    """
-    import bot.storage as storage_pkg
-
-    factory = getattr(storage_pkg, "open_storage", None)
-    if factory is None:
-        log.info("no storage backend installed; feedback is kept in memory")
-        yield None
-        return
-    async with factory(settings) as storage:
+    async with storage_for(settings) as storage:
         yield storage
 
 
@@ -93,13 +87,9 @@ async def serve(settings: Settings, token: str) -> int:
 
     from bot.discord_app.client import create_bot
 
-    service = build_service(settings)
     async with open_storage(settings) as storage:
-        if storage is not None:
-            aliases = await storage.list_aliases()
-            for entry_id, question in aliases:
-                with contextlib.suppress(KeyError):
-                    service.add_alias(entry_id, question)
+        aliases = [(a.entry_id, a.question) for a in await storage.list_aliases()]
+        service = build_service(settings, aliases)
         bot = create_bot(settings, service, storage)
         async with bot:
             stop = asyncio.Event()

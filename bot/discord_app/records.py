@@ -14,6 +14,7 @@ import hmac
 import logging
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,12 @@ class Asker:
     channel_id: int | None
 
 
+def _process_hasher() -> Callable[[int], str]:
+    """Without storage, hashes only need to be stable for this process (in-memory votes)."""
+    key = secrets.token_bytes(32)
+    return lambda user_id: hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()
+
+
 class Records:
     """Recording hooks used by every cog and view (and by the curation cogs in issue 5).
 
@@ -47,19 +54,19 @@ class Records:
         self,
         storage: Any | None = None,
         *,
-        hash_key: bytes | None = None,
+        hasher: Callable[[int], str] | None = None,
         gaps_per_user_per_hour: int | None = None,
     ) -> None:
         self.storage = storage
-        self._key = hash_key or secrets.token_bytes(32)
+        self._hasher = hasher or _process_hasher()
         self._gap_cap = gaps_per_user_per_hour
         self._votes: set[tuple[str, str]] = set()
         self._recent: OrderedDict[int, Result] = OrderedDict()
 
     # ------------------------------------------------------------------ identity
     def user_hash(self, user_id: int) -> str:
-        """Keyed hash of a Discord user id (HMAC-SHA256): stable per install, not reversible."""
-        return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+        """Keyed hash of a Discord user id: what storage keeps instead of the id."""
+        return self._hasher(user_id)
 
     # ------------------------------------------------------------------ recent results
     def remember(self, key: int, result: Result) -> None:

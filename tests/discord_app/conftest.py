@@ -74,7 +74,7 @@ async def start_bot(
         gateway_url=fake.gateway_url,
         sync_guilds=(fake.guild_id,) if sync else (),
         shards=shards,
-        hash_key=b"test-key",
+        hash_key=b"test-key-for-the-discord-tests",
     )
     service = AnswerService(knowledge)
     bot = create_bot(settings, service, storage, guild_ready_timeout=0.05)
