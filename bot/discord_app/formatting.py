@@ -9,7 +9,7 @@ reply renders or who it pings). Cogs and views call these functions and never bu
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -187,7 +187,10 @@ def variants_embed(entry: Entry, variants: Sequence[Entry], knowledge: Knowledge
         ),
         colour=ANSWER_COLOUR,
     )
-    for variant in variants[: FIELDS_MAX - 1]:
+    source = knowledge.sources.get(entry.source)
+    quote_name = f"From the {source.title}" if source else "Quote"
+    embed.add_field(name=quote_name, value=quote_block(entry.quote), inline=False)
+    for variant in variants[: FIELDS_MAX - 3]:
         where = _surface_names(variant.surfaces, knowledge) or variant.title
         embed.add_field(
             name=f"{where} ({_terms_names(variant, knowledge)})",
@@ -395,12 +398,24 @@ def surface_choices(knowledge: Knowledge) -> list[tuple[str, str]]:
 
 
 def variant_options(variants: Sequence[Entry], knowledge: Knowledge) -> list[tuple[str, str, str]]:
-    """(label, value, description) for the surface select, one per surface a variant covers."""
-    options: list[tuple[str, str, str]] = []
-    for surface in knowledge.surfaces.values():
-        variant = next((v for v in variants if surface.id in v.surfaces), None)
-        if variant is not None:
-            options.append(
-                (option_label(surface.name), surface.id, option_description(variant.title))
-            )
-    return options[:SELECT_OPTIONS_MAX]
+    """(label, value, description) for the "which product / account?" select, one per variant.
+
+    Variants usually differ by surface, and are labelled by surface names; when two share
+    their surfaces (the same product under consumer or commercial terms) the terms name them
+    instead, and the entry title is the last resort. The value is the variant's entry id.
+    """
+
+    def labels(pick: Callable[[Entry], str]) -> list[str]:
+        return [pick(v) for v in variants]
+
+    by_surface = labels(lambda v: _surface_names(v.surfaces, knowledge))
+    by_terms = labels(lambda v: _terms_names(v, knowledge))
+    by_both = [f"{a} ({b})" for a, b in zip(by_surface, by_terms, strict=True)]
+    chosen = next(
+        (ls for ls in (by_surface, by_terms, by_both) if all(ls) and len(set(ls)) == len(ls)),
+        labels(lambda v: v.title),
+    )
+    return [
+        (option_label(label), variant.id, option_description(variant.title))
+        for label, variant in zip(chosen, variants, strict=True)
+    ][:SELECT_OPTIONS_MAX]

@@ -128,17 +128,18 @@ async def show_suggestion(interaction: discord.Interaction, entry_id: str, event
     await _client(interaction).records.suggestion_clicked(event_id, entry_id)
 
 
-async def show_variant(interaction: discord.Interaction, entry_id: str, surface_id: str) -> None:
-    """The variant of `entry_id` that covers `surface_id` (or the entry itself)."""
+async def show_variant(interaction: discord.Interaction, entry_id: str, choice: str) -> None:
+    """The variant of `entry_id` picked in the select (its entry id; or a surface id)."""
     client = _client(interaction)
     parent = views.entry_or_raise(client, entry_id)
     chosen = parent
     for variant_id in parent.variants:
         variant = client.service.entry(variant_id)
-        if variant is not None and surface_id in variant.surfaces:
+        if variant is not None and choice in (variant.id, *variant.surfaces):
             chosen = variant
             break
-    await send_entry(interaction, chosen.id, surface=surface_id or None)
+    surface = choice if choice in client.service.knowledge.surfaces else None
+    await send_entry(interaction, chosen.id, surface=surface)
 
 
 async def feedback(interaction: discord.Interaction, entry_id: str, vote: str, key: int) -> None:

@@ -159,7 +159,7 @@ class SurfaceSelect(
         self.entry_id = entry_id
         super().__init__(
             discord.ui.Select(
-                placeholder="Which product are you using?",
+                placeholder="Which product or account are you using?",
                 custom_id=f"pb:surf:{entry_id}",
                 options=options or [discord.SelectOption(label="?", value="?")],
                 min_values=1,

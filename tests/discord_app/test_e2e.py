@@ -103,14 +103,17 @@ async def test_surface_dependent_answer_shows_variants_and_a_surface_select(
     fake = running.fake
     reply = await fake.reply(await fake.slash("ask", question=question))
     assert reply.embed["title"] == result.entry.title
-    assert len([f for f in reply.embed["fields"] if f["name"] != "Source"]) == len(result.variants)
+    fields = reply.embed["fields"]
+    assert quote_field(reply.embed)["value"].startswith("> ")
+    assert len(fields) == len(result.variants) + 2  # quote, one per variant, source
     (select,) = reply.selects()
-    surface = select["options"][0]["value"]
-    click = await fake.click(reply.message_id, select["custom_id"], values=[surface])
+    values = [o["value"] for o in select["options"]]
+    assert values == [v.id for v in result.variants]
+    assert len({o["label"] for o in select["options"]}) == len(values)
+    click = await fake.click(reply.message_id, select["custom_id"], values=[values[-1]])
     chosen = await fake.reply(click)
     assert chosen.ephemeral
-    variant = next(v for v in result.variants if surface in v.surfaces)
-    assert_answer_card(chosen.embed, running, variant.id)
+    assert_answer_card(chosen.embed, running, values[-1])
 
 
 async def test_suggest_offers_did_you_mean_and_a_click_shows_the_answer(
