@@ -18,6 +18,7 @@ FRONT_ENDS = (
     "bot.console.kb",
     "bot.console.evaluate",
     "bot.console.curation",
+    "bot.console.health",
     "bot.discord_app.launch",
 )
 
