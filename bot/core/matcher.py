@@ -29,6 +29,7 @@ from bot.core.normalise import Normalised, Normaliser, stem
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.knowledge.model import Entry, Knowledge
 
+NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
 COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed candidates
 
 
@@ -36,20 +37,23 @@ COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed c
 class MatchSettings:
     """Thresholds and weights; defaults tuned on the dev split (see README)."""
 
-    answer_threshold: float = 62.0
+    answer_threshold: float = 65.0
     suggest_threshold: float = 42.0
-    margin: float = 6.0
-    confident: float = 80.0  # at or above this, answer even with a thin margin
-    overlap_weight: float = 0.6
-    fuzz_weight: float = 0.25
-    coverage_weight: float = 0.15
+    margin: float = 8.0
+    confident: float = 85.0  # at or above this, answer even with a thin margin
+    answer_floor: float = 45.0  # below the threshold, still answer when the lead is large
+    strong_margin: float = 14.0
+    overlap_weight: float = 0.5
+    fuzz_weight: float = 0.15
+    coverage_weight: float = 0.35
     surface_bonus: float = 6.0
     off_surface_penalty: float = 12.0
     parent_tolerance: float = 8.0
     max_candidates: int = 30  # phrasings scored with rapidfuzz
     max_pool: int = 120  # phrasings kept after the distinctive-word prefilter
     max_suggestions: int = 3
-    typo_cutoff: float = 84.0
+    unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
+    fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 
 @dataclass(slots=True)
@@ -73,7 +77,6 @@ class Index:
     idf: dict[str, float]
     unknown_idf: float
     bags: list[frozenset[str]]
-    vocabulary: list[str]
     surface_words: dict[str, str]
     terms_words: dict[str, str]
     surface_re: re.Pattern[str] | None
@@ -85,16 +88,21 @@ class Index:
 
     @classmethod
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
-        surface_phrases = [w for s in knowledge.surfaces.values()
-                           for w in (*s.words, s.name, s.command_name)]
-        surface_phrases += [w for t in knowledge.terms.values() for w in t.words]
-        normaliser = Normaliser(knowledge.synonyms, strip=surface_phrases)
+        normaliser = Normaliser(knowledge.synonyms)
+        # Words that only name a product or account ("desktop app", "max plan") are handled
+        # by surface and terms detection; as match evidence they must not outweigh the words
+        # that say what is asked, so their weight is damped below.
+        naming = [w for s in knowledge.surfaces.values() for w in (*s.words, s.name)]
+        naming += [w for t in knowledge.terms.values() for w in t.words]
+        naming_tokens = {t for w in naming for t in normaliser(w, drop_fillers=False).tokens}
         entries = list(knowledge.entries.values())
         position = {entry.id: i for i, entry in enumerate(entries)}
         extra: dict[str, list[str]] = defaultdict(list)
         for entry_id, question in aliases:
             extra[entry_id].append(question)
 
+        surface_texts = [w for s in knowledge.surfaces.values() for w in (*s.words, s.name)]
+        surface_texts += [w for t in knowledge.terms.values() for w in t.words]
         raw: list[tuple[int, str, tuple[str, ...]]] = []
         bags: list[set[str]] = []
         for i, entry in enumerate(entries):
@@ -109,12 +117,18 @@ class Index:
                 bag.update(normaliser(keyword).tokens)
             bags.append(bag)
 
+        plain_words = {w for text in (*(t for _, t, _ in raw), *surface_texts)
+                       for w in normaliser.words(text).split()}
+        normaliser.learn_vocabulary(plain_words)
+
         n = max(1, len(entries))
         df: dict[str, int] = defaultdict(int)
         for bag in bags:
             for token in bag:
                 df[token] += 1
         idf = {t: math.log((n + 1) / (d + 0.5)) + 0.1 for t, d in df.items()}
+        for token in naming_tokens & idf.keys():
+            idf[token] *= NAMING_DAMPING
         unknown_idf = math.log((n + 1) / 0.5) + 0.1
         common = frozenset(t for t, d in df.items() if d > COMMON_FRACTION * n and n >= 8)
 
@@ -151,7 +165,6 @@ class Index:
             idf=idf,
             unknown_idf=unknown_idf,
             bags=[frozenset(b) for b in bags],
-            vocabulary=sorted(t for t in df if len(t) >= 4 and t.isalpha()),
             surface_words=surface_words,
             terms_words=terms_words,
             surface_re=_phrase_pattern(surface_words),
@@ -173,23 +186,6 @@ class Index:
             return None
         found = {self.terms_words[m.group()] for m in self.terms_re.finditer(plain)}
         return found.pop() if len(found) == 1 else None
-
-    def correct(self, tokens: tuple[str, ...], cutoff: float) -> tuple[tuple[str, ...], list[str]]:
-        """Map unknown words to a close known word ('retension' -> 'retention')."""
-        fixed: list[str] = []
-        notes: list[str] = []
-        for token in tokens:
-            if token in self.idf or len(token) < 5 or not token.isalpha():
-                fixed.append(token)
-                continue
-            hit = process.extractOne(token, self.vocabulary, scorer=fuzz.ratio,
-                                     processor=None, score_cutoff=cutoff)
-            if hit is None:
-                fixed.append(token)
-            else:
-                fixed.append(hit[0])
-                notes.append(f"{token} ~> {hit[0]}")
-        return tuple(fixed), notes
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Alternate questions that fit the text typed so far (for autocomplete)."""
@@ -224,7 +220,8 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
 def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
                    settings: MatchSettings) -> dict[int, tuple[float, int]]:
     """Best combined score per entry index, with the phrasing that produced it."""
-    weights = {t: index.idf.get(t, index.unknown_idf) for t in set(tokens)}
+    unknown = index.unknown_idf * settings.unknown_weight
+    weights = {t: index.idf.get(t, unknown) for t in set(tokens)}
     total = sum(weights.values())
     if total <= 0:
         return {}
@@ -259,6 +256,7 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
         key=lambda item: item[1] / (total + phrasings[item[0]].total))
     query_text = " ".join(tokens)
     query_set = weights.keys()
+    scorer = getattr(fuzz, settings.fuzz_scorer)
     best: dict[int, tuple[float, int]] = {}
     coverage_cache: dict[int, float] = {}
     for p, shared in ranked:
@@ -268,7 +266,7 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
         if coverage is None:
             coverage = sum(weights[t] for t in index.bags[e] & query_set) / total
             coverage_cache[e] = coverage
-        fuzzy = fuzz.token_set_ratio(query_text, phrasing.text, processor=None) / 100
+        fuzzy = scorer(query_text, phrasing.text, processor=None) / 100
         score = 100 * (settings.overlap_weight * 2 * shared / (total + phrasing.total)
                        + settings.fuzz_weight * fuzzy
                        + settings.coverage_weight * coverage)
@@ -312,7 +310,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
           *, explain: bool = True) -> Result:
     """Decide answer / suggest / none for one question."""
     norm = index.normaliser(question or "")
-    tokens, typo_notes = index.correct(norm.tokens, settings.typo_cutoff)
+    tokens = norm.tokens
     if surface is not None and surface not in index.knowledge.surfaces:
         surface = None
     surface_source = "explicit" if surface else ""
@@ -320,7 +318,10 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         surface = index.detect_surface(norm.plain)
         surface_source = "text" if surface else ""
     terms_hint = index.detect_terms(norm.plain)
-    folds = (*norm.folds, *typo_notes)
+    if surface is None and terms_hint:
+        surface = index.knowledge.terms[terms_hint].surface
+        surface_source = "terms" if surface else ""
+    folds = norm.folds
     version = index.knowledge.version
 
     def result(outcome: Outcome, reason: str, **kwargs) -> Result:
@@ -375,8 +376,10 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
 
-    if best_score >= settings.answer_threshold and (
-            margin >= settings.margin or best_score >= settings.confident):
+    confident = best_score >= settings.confident or (
+        best_score >= settings.answer_threshold and margin >= settings.margin) or (
+        best_score >= settings.answer_floor and margin >= settings.strong_margin)
+    if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,

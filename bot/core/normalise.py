@@ -14,6 +14,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler
+
 from bot.knowledge.model import SynonymGroup
 
 MAX_INPUT_CHARS = 4000  # raw characters looked at; a question longer than this is a post
@@ -128,6 +131,37 @@ class Normaliser:
         # Phrases removed before matching (product names): the surface they name is handled
         # by surface detection, so they must not outweigh the words that say what is asked.
         self._strip_re = self._alternation({" ".join(tokenize(clean(p))): "" for p in strip})
+        self._known: frozenset[str] = frozenset()
+        self._known_list: list[str] = []
+        self._typo_cutoff = 100.0
+
+    def learn_vocabulary(self, words: Iterable[str], typo_cutoff: float = 84.0) -> None:
+        """Words the knowledge uses; an unknown question word close to one is read as it."""
+        known = {w for w in words if w}
+        for phrase in self._fold_to:
+            known.update(phrase.split())
+        self._known = frozenset(known)
+        self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+        self._typo_cutoff = typo_cutoff
+
+    def _correct(self, words: list[str], notes: list[str]) -> list[str]:
+        fixed = []
+        for word in words:
+            if word in self._known or len(word) < 5 or not word.isalpha():
+                fixed.append(word)
+                continue
+            hits = process.extract(word, self._known_list, scorer=fuzz.ratio, processor=None,
+                                   score_cutoff=self._typo_cutoff, limit=5)
+            if not hits:
+                fixed.append(word)
+                continue
+            # Ties in edit similarity go to the word sharing the longer prefix
+            # ("retension" is "retention", not "extension").
+            best = max(hits, key=lambda hit: (hit[1], JaroWinkler.normalized_similarity(
+                word, hit[0])))[0]
+            fixed.append(best)
+            notes.append(f"{word} ~> {best}")
+        return fixed
 
     @staticmethod
     def _alternation(phrases: dict[str, str]) -> re.Pattern[str] | None:
@@ -149,6 +183,8 @@ class Normaliser:
         if self._strip_re is not None:
             working = self._strip_re.sub(" ", working)
         folds: list[str] = []
+        if self._known_list:
+            working = " ".join(self._correct(working.split(), folds))
         if self._fold_re is not None:
             def replace(match: re.Match[str]) -> str:
                 target = self._fold_to[match.group()]

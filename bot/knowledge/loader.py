@@ -93,7 +93,9 @@ SOURCE_FIELDS = {
     "id": TEXT, "title": TEXT, "url": TEXT, "verified": TEXT,
     "effective": OPT_TEXT, "review": OPT_TEXT,
 }
-TERMS_FIELDS = {"id": TEXT, "name": TEXT, "description": TEXT, "words": OPT_LIST}
+TERMS_FIELDS = {
+    "id": TEXT, "name": TEXT, "description": TEXT, "words": OPT_LIST, "surface": OPT_TEXT,
+}
 SURFACE_FIELDS = {
     "id": TEXT, "name": TEXT, "terms": TEXT, "words": LIST, "command": MAP, "overview": MAP,
 }
@@ -280,11 +282,14 @@ def _load_surfaces(
     if data is None:
         return terms, surfaces, refs
     seen: dict[str, tuple[str, int]] = {}
+    terms_lines: dict[str, int] = {}
     for raw, line in _records(col, path, data, "terms"):
         rec, ident = col.record(path, raw, TERMS_FIELDS, "terms", line)
         if rec is not None and _check_unique(col, path, seen, ident, rec.line, "terms"):
             terms[ident] = Terms(ident, _text(rec.get("name")), _text(rec.get("description")),
-                                 tuple(w.casefold() for w in _strings(rec.get("words"))))
+                                 tuple(w.casefold() for w in _strings(rec.get("words"))),
+                                 _text(rec.get("surface")) or None)
+            terms_lines[ident] = rec.line_of("surface")
     seen_surface: dict[str, tuple[str, int]] = {}
     commands: dict[str, str] = {}
     for raw, line in _records(col, path, data, "surfaces"):
@@ -342,6 +347,10 @@ def _load_surfaces(
         words = tuple(w.casefold() for w in _strings(rec.get("words")))
         surfaces[ident] = Surface(ident, _text(rec.get("name")), term, words, cname, cdesc,
                                   tuple(overview_fields), col.rel(path), rec.line)
+    for ident, term in terms.items():
+        if term.surface and term.surface not in surfaces:
+            col.add(path, terms_lines[ident], ident, f"surface {term.surface!r} does not exist",
+                    f"use a surface id: {', '.join(surfaces)}")
     return terms, surfaces, refs
 
 

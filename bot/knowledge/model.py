@@ -45,6 +45,7 @@ class Terms:
     name: str
     description: str
     words: tuple[str, ...] = ()  # how people signal these terms ("max plan", "api key")
+    surface: str | None = None  # the surface to assume when a question signals only these terms
 
 
 @dataclass(frozen=True, slots=True)
