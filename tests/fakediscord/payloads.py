@@ -60,6 +60,21 @@ def member(user_payload: dict[str, Any] | None, *, permissions: str | None = Non
     return data
 
 
+def role(role_id: int, name: str, *, permissions: str = "0") -> dict[str, Any]:
+    """A guild role as the gateway and `resolved` option data carry it."""
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": permissions,
+        "position": 1,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
 def text_channel(channel_id: int, guild_id: int, name: str = "general") -> dict[str, Any]:
     return {
         "id": str(channel_id),

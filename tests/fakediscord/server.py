@@ -40,6 +40,7 @@ class Request:
     route: str | None = None  # the matched template, None for unknown routes
     params: dict[str, str] = field(default_factory=dict)
     message_id: int | None = None  # the message this request created, if any
+    files: dict[str, bytes] = field(default_factory=dict)  # multipart uploads by filename
 
     @property
     def token(self) -> str | None:
@@ -75,6 +76,11 @@ class Reply:
     def selects(self) -> list[dict[str, Any]]:
         return [c for row in self.components for c in row.get("components", []) if c["type"] == 3]
 
+    def files(self) -> dict[str, bytes]:
+        """Attachments uploaded with the visible message (multipart), by filename."""
+        sent = [r for r in self.requests if r.files and r.body is not None]
+        return dict(sent[-1].files) if sent else {}
+
     def text(self) -> str:
         """All visible text of the message, for loose assertions."""
         parts = [self.body.get("content") or ""]
@@ -84,6 +90,13 @@ class Reply:
                 parts += [f["name"], f["value"]]
             parts.append((embed.get("footer") or {}).get("text", ""))
         return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class RoleOption:
+    """A role given as a slash-command option (type 8), sent with its `resolved` payload."""
+
+    role: dict[str, Any]
 
 
 @dataclass
@@ -239,21 +252,27 @@ class FakeDiscord:
             body=json.dumps(data).encode(), status=status, headers={"Content-Type": JSON_TYPE}
         )
 
-    async def _read_body(self, request: web.Request) -> Any:
+    async def _read_body(self, request: web.Request) -> tuple[Any, dict[str, bytes]]:
+        """The JSON body (or multipart `payload_json`) and any uploaded files by filename."""
         if not request.can_read_body:
-            return None
+            return None, {}
         if request.content_type.startswith("multipart/"):
             form = await request.post()
             raw = form.get("payload_json")
-            return json.loads(raw) if isinstance(raw, str) else None
+            files = {
+                part.filename: part.file.read()
+                for part in form.values()
+                if isinstance(part, web.FileField)
+            }
+            return (json.loads(raw) if isinstance(raw, str) else None), files
         text = await request.text()
-        return json.loads(text) if text else None
+        return (json.loads(text) if text else None), {}
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         sub = path[len(API_PREFIX) :] if path.startswith(API_PREFIX) else path
-        body = await self._read_body(request)
-        record = Request(request.method, sub, dict(request.query), body)
+        body, files = await self._read_body(request)
+        record = Request(request.method, sub, dict(request.query), body, files=files)
         chosen: Handler | None = None
         for method, pattern, template, handler in self._routes:
             found = pattern.match(sub)
@@ -515,7 +534,16 @@ class FakeDiscord:
     def _user(self, user: dict[str, Any] | None) -> dict[str, Any]:
         return user or self.member_user
 
-    def _base(self, kind: int, data: dict[str, Any], user: dict | None) -> Interaction:
+    def _base(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: dict | None,
+        permissions: str | None = None,
+        roles: tuple[str, ...] = (),
+    ) -> Interaction:
+        """An interaction from `user` whose member has `permissions` (default: a plain member)
+        and `roles` (role ids)."""
         inter_id = payloads.snowflake()
         token = f"itoken-{next(self._tokens)}-{inter_id}"
         payload: dict[str, Any] = {
@@ -528,7 +556,12 @@ class FakeDiscord:
             "guild_id": str(self.guild_id),
             "channel_id": str(self.channel_id),
             "channel": payloads.text_channel(self.channel_id, self.guild_id),
-            "member": payloads.member(self._user(user), permissions=payloads.MEMBER_PERMISSIONS),
+            "member": {
+                **payloads.member(
+                    self._user(user), permissions=permissions or payloads.MEMBER_PERMISSIONS
+                ),
+                "roles": list(roles),
+            },
             "app_permissions": payloads.ALL_PERMISSIONS,
             "locale": "en-US",
             "guild_locale": "en-US",
@@ -551,30 +584,67 @@ class FakeDiscord:
                 return {"id": cmd["id"], "name": name, "type": kind}
         return {"id": str(payloads.snowflake()), "name": name, "type": kind}
 
+    def _command_path(
+        self, name: str, options: dict[str, Any], focused: str | None = None
+    ) -> dict[str, Any]:
+        """Command data for `name`, which may name a subcommand: "gaps list", "kb config role".
+
+        Subcommands nest their options as Discord does (group type 2, subcommand type 1), and
+        role options get their `resolved` roles.
+        """
+        top, *subs = name.split()
+        data = self._command_data(top, 1)
+        leaf = self._options(options, focused)
+        for depth, sub in reversed(list(enumerate(subs))):
+            kind = 1 if depth == len(subs) - 1 else 2
+            leaf = [{"name": sub, "type": kind, "options": leaf}]
+        data["options"] = leaf
+        roles = {str(v.role["id"]): v.role for v in options.values() if isinstance(v, RoleOption)}
+        if roles:
+            data["resolved"] = {"roles": roles}
+        return data
+
     @staticmethod
     def _options(options: dict[str, Any], focused: str | None = None) -> list[dict]:
         out = []
         for name, value in options.items():
             kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+            if isinstance(value, RoleOption):
+                kind, value = 8, str(value.role["id"])
             option: dict[str, Any] = {"name": name, "type": kind, "value": value}
             if name == focused:
                 option["focused"] = True
             out.append(option)
         return out
 
-    async def slash(self, name: str, user: dict | None = None, **options: Any) -> Interaction:
-        """Inject a slash command (interaction type 2) with the given option values."""
-        data = self._command_data(name, 1)
-        data["options"] = self._options(options)
-        inter = self._base(2, data, user)
+    async def slash(
+        self,
+        name: str,
+        user: dict | None = None,
+        *,
+        as_member: tuple[str | None, tuple[str, ...]] = (None, ()),
+        **options: Any,
+    ) -> Interaction:
+        """Inject a slash command (interaction type 2) with the given option values.
+
+        `name` may be a subcommand path ("gaps list"); `as_member` is (permissions, role ids).
+        """
+        data = self._command_path(name, options)
+        inter = self._base(2, data, user, *as_member)
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
-    async def autocomplete(self, name: str, focused: str, **options: Any) -> Interaction:
+    async def autocomplete(
+        self,
+        name: str,
+        focused: str,
+        *,
+        as_member: tuple[str | None, tuple[str, ...]] = (None, ()),
+        **options: Any,
+    ) -> Interaction:
         """Inject an autocomplete request (type 4) with `focused` as the typed option."""
-        data = self._command_data(name, 1)
-        data["options"] = self._options(options, focused)
-        inter = self._base(4, data, None)
+        data = self._command_path(name, options, focused)
+        inter = self._base(4, data, None, *as_member)
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
 
@@ -585,13 +655,14 @@ class FakeDiscord:
         *,
         values: list[str] | None = None,
         user: dict | None = None,
+        as_member: tuple[str | None, tuple[str, ...]] = (None, ()),
     ) -> Interaction:
         """Inject a component interaction (type 3): a button, or a select when `values`."""
         message = self.messages[message_id]
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
         if values is not None:
             data.update(component_type=3, values=values)
-        inter = self._base(3, data, user)
+        inter = self._base(3, data, user, *as_member)
         inter.payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", inter.payload)
         return inter
@@ -628,6 +699,12 @@ class FakeDiscord:
         msg = self.user_message(content, author=author, mentions=mentions)
         await self.dispatch("MESSAGE_CREATE", msg)
         return msg
+
+    async def create_role(self, name: str) -> dict[str, Any]:
+        """Create a guild role (GUILD_ROLE_CREATE), as a server admin would; its payload."""
+        created = payloads.role(payloads.snowflake(), name)
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": created})
+        return created
 
     # ----------------------------------------------------------------- reading replies
     def bot_message(self, body: dict[str, Any]) -> dict[str, Any]:
