@@ -264,6 +264,21 @@ class Storage(Protocol):
     ) -> bool:
         """Store a vote; False when this user already voted on this answer (one vote each)."""
 
+    async def set_feedback_reason(
+        self,
+        answer_key: str,
+        user_hash: str,
+        reason: FeedbackReason | str,
+        gap_event_id: int | None = None,
+    ) -> bool:
+        """Attach the optional reason, picked after the vote, to this user's 👎 on this answer.
+
+        The 👎 is stored the moment it is clicked (so no vote waits on a choice that may
+        never come); the reason follows, once: False when there is no such 👎 or it already
+        has a reason. `gap_event_id` (the event the 👎 recorded) gets the reason too, when it
+        is that user's feedback event.
+        """
+
     async def gaps_recorded_since(self, user_hash: str, since: datetime) -> int:
         """Gap events by this user at or after `since` (the per-user hourly cap)."""
 
@@ -344,6 +359,15 @@ def as_utc(when: datetime | None) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError("storage needs timezone-aware datetimes (use datetime.now(UTC))")
     return when.astimezone(UTC)
+
+
+#: Longest 👎 reason kept: the offered reasons are short codes; free text is cut here.
+MAX_REASON_CHARS = 100
+
+
+def cap_reason(reason: FeedbackReason | str) -> str:
+    """The stored form of a 👎 reason: trimmed, at most `MAX_REASON_CHARS`, never empty."""
+    return str(reason).strip()[:MAX_REASON_CHARS] or str(FeedbackReason.OTHER)
 
 
 def cap_question(text: str) -> str:

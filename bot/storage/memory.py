@@ -20,6 +20,7 @@ from bot.storage.base import (
     GROUP_SCAN_LIMIT,
     GROUP_THRESHOLD,
     Alias,
+    FeedbackReason,
     FeedbackTally,
     GapEvent,
     GapGroup,
@@ -35,6 +36,7 @@ from bot.storage.base import (
     Vote,
     as_utc,
     cap_question,
+    cap_reason,
 )
 from bot.storage.grouping import (
     check_question_outcome,
@@ -263,6 +265,31 @@ class MemoryStorage:
         if any(f.answer_key == answer_key and f.user_hash == user_hash for f in self._feedback):
             return False
         self._feedback.append(_Feedback(answer_key, entry_id, user_hash, checked, reason, when))
+        return True
+
+    async def set_feedback_reason(
+        self,
+        answer_key: str,
+        user_hash: str,
+        reason: FeedbackReason | str,
+        gap_event_id: int | None = None,
+    ) -> bool:
+        self._require_open()
+        text = cap_reason(reason)
+        vote = next(
+            (
+                f
+                for f in self._feedback
+                if f.answer_key == answer_key and f.user_hash == user_hash and f.vote == Vote.DOWN
+            ),
+            None,
+        )
+        if vote is None or vote.reason is not None:
+            return False
+        vote.reason = text
+        event = self._events.get(gap_event_id) if gap_event_id is not None else None
+        if event is not None and event.user_hash == user_hash and event.outcome == "feedback":
+            event.reason = event.reason or text
         return True
 
     async def gaps_recorded_since(self, user_hash: str, since: datetime) -> int:

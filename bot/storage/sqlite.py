@@ -39,6 +39,7 @@ from bot.storage.base import (
     GROUP_SCAN_LIMIT,
     GROUP_THRESHOLD,
     Alias,
+    FeedbackReason,
     FeedbackTally,
     GapEvent,
     GapGroup,
@@ -53,6 +54,7 @@ from bot.storage.base import (
     Vote,
     as_utc,
     cap_question,
+    cap_reason,
 )
 from bot.storage.grouping import (
     candidates_from_json,
@@ -441,6 +443,30 @@ class SQLiteStorage:
                 values,
             )
             return cursor.rowcount > 0
+
+    async def set_feedback_reason(
+        self,
+        answer_key: str,
+        user_hash: str,
+        reason: FeedbackReason | str,
+        gap_event_id: int | None = None,
+    ) -> bool:
+        text = cap_reason(reason)
+        async with self._transaction(write=True) as db:
+            cursor = await db.execute(
+                "UPDATE feedback SET reason = ? WHERE answer_key = ? AND user_hash = ?"
+                " AND vote = 'down' AND reason IS NULL",
+                (text, answer_key, user_hash),
+            )
+            if cursor.rowcount == 0:
+                return False
+            if gap_event_id is not None:
+                await db.execute(
+                    "UPDATE gap_events SET reason = ? WHERE id = ? AND user_hash = ?"
+                    " AND outcome = 'feedback' AND reason IS NULL",
+                    (text, gap_event_id, user_hash),
+                )
+            return True
 
     async def gaps_recorded_since(self, user_hash: str, since: datetime) -> int:
         async with self._transaction(write=False) as db:

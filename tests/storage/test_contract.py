@@ -19,6 +19,7 @@ from bot.errors import StorageUnavailable
 from bot.storage import (
     MAX_QUESTION_CHARS,
     Alias,
+    FeedbackReason,
     FeedbackTally,
     GapEvent,
     GapNotFound,
@@ -385,6 +386,24 @@ async def test_one_vote_per_user_per_answer(storage: Storage) -> None:
         await storage.record_feedback("msg-3", "training", "user-a", "meh")
     stats = await storage.stats()
     assert stats.feedback == (FeedbackTally("training", up=1, down=2),)
+
+
+async def test_a_down_vote_takes_one_reason_after_the_vote(storage: Storage) -> None:
+    await storage.record_feedback("msg-1", "training", "user-a", "down")
+    await storage.record_feedback("msg-1", "training", "user-b", "up")
+    record = await storage.record_gap(
+        gap("(down on training)", "user-a", outcome=GapOutcome.FEEDBACK)
+    )
+    assert record is not None
+    assert await storage.set_feedback_reason(
+        "msg-1", "user-a", FeedbackReason.OUTDATED, record.event_id
+    )
+    assert not await storage.set_feedback_reason("msg-1", "user-a", "other", record.event_id)
+    assert not await storage.set_feedback_reason("msg-1", "user-b", "outdated")  # an up vote
+    assert not await storage.set_feedback_reason("msg-9", "user-a", "outdated")  # no vote
+    (event,) = await storage.list_gap_events(record.group_id)
+    assert event.reason == "outdated"
+    assert (await storage.stats()).feedback == (FeedbackTally("training", up=1, down=1),)
 
 
 async def test_stats_counts_questions_votes_and_top_gaps(storage: Storage) -> None:
