@@ -363,6 +363,94 @@ def context_line(jump_url: str, author_name: str) -> str:
     return clip(f"Answering {jump_url} from {escape_user(author_name, 80)}", CONTENT_MAX)
 
 
+# ----------------------------------------------------------------------------- abuse, privacy
+def cooldown(retry_after: float) -> str:
+    """The polite refusal for a question inside the asker's cooldown (shown ephemerally)."""
+    seconds = max(1, math.ceil(retry_after))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"One moment, please: you can ask again in {seconds} {unit}."
+
+
+def duplicate_answer(jump_url: str) -> str:
+    """Points to the earlier answer instead of posting the same card again (ephemeral)."""
+    return clip(
+        f"This was answered here a moment ago: {jump_url}\n"
+        "Use `/ask` with `private: True` if you'd like your own copy.",
+        CONTENT_MAX,
+    )
+
+
+FORGET_FAILED = (
+    "I couldn't delete your data just now. Nothing was changed; please try again shortly."
+)
+FORGET_NOTHING_STORED = "This bot runs without a database, so there was nothing of yours to delete."
+
+
+def forgotten(count: int) -> str:
+    """What /forget-me did, in one sentence."""
+    if count == 0:
+        return "I had nothing stored about you. Nothing was deleted."
+    rows = "record" if count == 1 else "records"
+    return (
+        f"Done: I deleted {count} {rows} tied to you (unanswered questions, votes, and curator "
+        "actions). Answers already posted in channels are ordinary messages and stay."
+    )
+
+
+def privacy_embed(retention_days: int, *, has_storage: bool) -> discord.Embed:
+    """/privacy: what the bot stores, why, for how long, and how to delete it."""
+    embed = discord.Embed(title="What policybot keeps about you", colour=INFO_COLOUR)
+    embed.description = (
+        "A bot that explains other companies' data practices should be plain about its own."
+        if has_storage
+        else "This instance runs without a database: it stores nothing about you."
+    )
+    if has_storage:
+        embed.add_field(
+            name="What is stored",
+            value=(
+                "• Questions I could not answer (or that got a 👎): the text (up to 500 "
+                "characters), server and channel, time, and which answers nearly matched.\n"
+                "• Your 👍/👎 votes, so each answer counts one vote per person.\n"
+                "• Counts of questions by outcome, with no text and no user.\n"
+                "You are identified only by a keyed hash of your user ID, never the ID "
+                "itself. Questions I answered are not stored."
+            ),
+            inline=False,
+        )
+        embed.add_field(
+            name="Why",
+            value=(
+                "So curators can add the missing answers, count each vote once, and stop one "
+                "person from flooding the list of unanswered questions."
+            ),
+            inline=False,
+        )
+        embed.add_field(
+            name="How long",
+            value=(
+                f"Unanswered questions, votes and counts are deleted automatically after "
+                f"{retention_days} days."
+            ),
+            inline=False,
+        )
+        embed.add_field(
+            name="How to delete it",
+            value="Run `/forget-me` to delete everything tied to you at once.",
+            inline=False,
+        )
+    embed.add_field(
+        name="Not kept",
+        value=(
+            "Logs hold no question text, no user IDs and no tokens. A few minutes of memory "
+            "(for cooldowns, repeated questions and the “Why this answer?” button) is lost on "
+            "every restart."
+        ),
+        inline=False,
+    )
+    return fit_embed(embed)
+
+
 # ----------------------------------------------------------------------------- components
 def choice_name(text: str) -> str:
     """An autocomplete or choice name within 100 characters."""
