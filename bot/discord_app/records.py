@@ -16,10 +16,12 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.core.result import Outcome, Result
-from bot.errors import PolicybotError
+from bot.errors import PolicybotError, StorageUnavailable
+from bot.storage import purge_expired
 from bot.storage.base import GapEvent, ScoredCandidate
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,9 @@ class Records:
         self.storage = storage
         self._hasher = hasher or _process_hasher()
         self._gap_cap = gaps_per_user_per_hour
+        #: True between the first failed storage call and the next one that succeeds, so an
+        #: outage is logged once (not once per question) and its end is logged too.
+        self.storage_down = False
         self._votes: set[tuple[str, str]] = set()
         self._recent: OrderedDict[int, Result] = OrderedDict()
 
@@ -82,12 +87,56 @@ class Records:
     # ------------------------------------------------------------------ storage calls
     async def _safely(self, what: str, call: Any) -> Any:
         try:
-            return await call
+            value = await call
+        except StorageUnavailable as exc:
+            if not self.storage_down:
+                self.storage_down = True
+                log.warning(
+                    "storage unavailable (could not %s: %s); answering from the knowledge "
+                    "without recording until it is back",
+                    what,
+                    type(exc).__name__,
+                )
+            else:
+                log.debug("storage still unavailable: could not %s", what)
+            return None
         except PolicybotError as exc:
             log.warning("storage could not %s: %s", what, type(exc).__name__)
+            return None
         except Exception:
             log.exception("storage failed to %s", what)
-        return None
+            return None
+        if self.storage_down:
+            self.storage_down = False
+            log.info("storage available again; recording resumed")
+        return value
+
+    # ------------------------------------------------------------------ privacy, upkeep
+    async def forget(self, user_id: int) -> int | None:
+        """Delete every stored row tied to this user (/forget-me); None if storage failed.
+
+        In-memory votes go too, so the person can vote again on answers they rated.
+        """
+        user = self.user_hash(user_id)
+        self._votes = {(key, who) for key, who in self._votes if who != user}
+        if self.storage is None:
+            return 0
+        return await self._safely("forget a user", self.storage.forget_user(user))
+
+    async def heartbeat(self, now: datetime | None = None) -> bool:
+        """Tell `policybot health` the bot is alive; False when storage is unavailable."""
+        if self.storage is None:
+            return False
+        await self._safely("write the heartbeat", self.storage.heartbeat(now))
+        return not self.storage_down
+
+    async def purge_expired(self, retention_days: int, now: datetime | None = None) -> int | None:
+        """Apply the retention period; rows deleted, or None if storage failed."""
+        if self.storage is None:
+            return 0
+        return await self._safely(
+            "purge expired rows", purge_expired(self.storage, retention_days, now)
+        )
 
     async def question(self, result: Result, asker: Asker) -> int | None:
         """Count the question; record a gap for none/suggest. Returns the gap event id."""
