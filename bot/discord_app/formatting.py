@@ -11,12 +11,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.core.result import Candidate, Explanation, Result
 from bot.knowledge.model import Entry, Knowledge, Surface
+from bot.storage.base import FeedbackReason, GapGroup, GapStatus, Stats
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bot.knowledge.loader import Problem
 
 # Discord's documented limits.
 TITLE_MAX = 256
@@ -507,3 +514,226 @@ def variant_options(variants: Sequence[Entry], knowledge: Knowledge) -> list[tup
         (option_label(label), variant.id, option_description(variant.title))
         for label, variant in zip(chosen, variants, strict=True)
     ][:SELECT_OPTIONS_MAX]
+
+
+# ----------------------------------------------------------------------------- curation
+CURATION_COLOUR = discord.Colour.orange()
+NEEDS_STORAGE = "Curation needs the database, and this bot runs without one."
+NOT_MANAGER = "Only members with Manage Server can choose the curator role."
+UNKNOWN_ENTRY_ID = "There is no entry with that id. Pick one from the list as you type."
+NOT_YOURS = "Only the curator who ran the command can page through it. Run it yourself."
+FEEDBACK_REASON_PROMPT = "What was wrong? (optional)"
+FEEDBACK_REASON_ALREADY = "Your reason was already noted. Thanks!"
+FEEDBACK_REASON_LABELS = {
+    FeedbackReason.WRONG_SURFACE: "Wrong product or surface",
+    FeedbackReason.OUTDATED: "Outdated",
+    FeedbackReason.DID_NOT_ANSWER: "Didn't answer my question",
+    FeedbackReason.OTHER: "Something else",
+}
+GAPS_PER_PAGE = 10
+REVIEW_PER_PAGE = 10
+#: How much of a gap's sample question a listing line shows.
+GAP_SAMPLE_MAX = 90
+
+
+def feedback_reason_options() -> list[tuple[str, str]]:
+    """(label, value) for the select offered after a 👎."""
+    return [(option_label(label), str(reason)) for reason, label in FEEDBACK_REASON_LABELS.items()]
+
+
+def feedback_reason_noted(reason: str) -> str:
+    label = FEEDBACK_REASON_LABELS.get(FeedbackReason(reason), "Something else")
+    return f"Noted: {label.lower()}. Thanks, the curators will look at it."
+
+
+def _when(moment: datetime) -> str:
+    """A Discord timestamp: each reader sees it relative to now, in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def _entry_ref(entry_id: str | None, knowledge: Knowledge) -> str:
+    if not entry_id:
+        return "none"
+    entry = knowledge.entries.get(entry_id)
+    title = (
+        f" {escape_markdown(clip(entry.title, 60))}" if entry else " (no longer in the knowledge)"
+    )
+    return f"`{entry_id}`{title}"
+
+
+def gap_line(group: GapGroup, knowledge: Knowledge) -> str:
+    """One gap group in a listing: id, count, last seen, sample, best candidate (or outcome)."""
+    head = (
+        f"**#{group.id}** · asked {group.count}× · last {_when(group.last_seen)}"
+        f"\n“{escape_user(group.question, GAP_SAMPLE_MAX)}”"
+    )
+    if group.status == GapStatus.RESOLVED:
+        return f"{head}\n→ resolved to {_entry_ref(group.resolved_entry_id, knowledge)}"
+    if group.status == GapStatus.DISMISSED:
+        why = escape_user(group.dismiss_reason or "", 100) or "no reason given"
+        return f"{head}\n→ dismissed: {why}"
+    if group.best_entry_id is None:
+        return f"{head}\n→ no candidate"
+    score = f" ({group.best_score:.0f})" if group.best_score is not None else ""
+    return f"{head}\n→ best candidate {_entry_ref(group.best_entry_id, knowledge)}{score}"
+
+
+def gaps_page(
+    groups: Sequence[GapGroup],
+    knowledge: Knowledge,
+    *,
+    page: int,
+    total_groups: int,
+    status: str,
+    surface: str | None,
+) -> Page:
+    """One page of `/gaps list`: the groups already fetched for this page, ranked by count."""
+    total = max(1, math.ceil(total_groups / GAPS_PER_PAGE))
+    where = f" on {knowledge.surfaces[surface].name}" if surface in knowledge.surfaces else ""
+    embed = discord.Embed(
+        title=f"{status.capitalize()} gaps{where}: {total_groups}",
+        description="\n\n".join(gap_line(g, knowledge) for g in groups)
+        or f"No {status} gaps{where}.",
+        colour=CURATION_COLOUR,
+    )
+    footer = f"Page {page + 1} of {total}"
+    if status == GapStatus.OPEN and groups:
+        footer += " · /gaps resolve gap:<id> entry:<entry> teaches the bot the phrasing"
+    embed.set_footer(text=footer)
+    return Page(fit_embed(embed), page, total)
+
+
+def gap_resolved(group: GapGroup, entry: Entry) -> str:
+    """What `/gaps resolve` did, in one message."""
+    return clip(
+        f"Gap #{group.id} resolved: “{escape_user(group.question, 300)}” is now an alternate "
+        f"question of **{escape_markdown(entry.title)}** (`{entry.id}`), answered that way "
+        "for everyone from now on. `policybot aliases export` writes it out for knowledge/.",
+        CONTENT_MAX,
+    )
+
+
+def gap_dismissed(group: GapGroup) -> str:
+    why = escape_user(group.dismiss_reason or "", 300)
+    return clip(
+        f"Gap #{group.id} (“{escape_user(group.question, 300)}”, asked {group.count}×) "
+        f"dismissed{': ' + why if why else ''}.",
+        CONTENT_MAX,
+    )
+
+
+def gaps_exported(rows: int) -> str:
+    return f"{rows} gap group(s), every status. Spreadsheet formulas in questions are defused."
+
+
+def gaps_export_filename(today: str) -> str:
+    return f"policybot-gaps-{today}.csv"
+
+
+def reload_problems_embed(problems: Sequence[Problem], knowledge: Knowledge) -> discord.Embed:
+    """Why a reload was refused: every problem as file:line [entry] message. Fix: …"""
+    lines = [f"• {escape_markdown(str(p))}" for p in problems]
+    kept: list[str] = []
+    budget = DESCRIPTION_MAX - 400
+    for line in lines:
+        line = clip(line, 600)
+        if sum(len(k) + 1 for k in kept) + len(line) > budget:
+            break
+        kept.append(line)
+    more = len(lines) - len(kept)
+    tail = f"\n…and {more} more: `policybot kb check` lists them all." if more else ""
+    embed = discord.Embed(
+        title=f"Knowledge not reloaded: {len(problems)} problem(s)",
+        description=(
+            f"Still serving the current knowledge ({len(knowledge.entries)} entries, "
+            f"version {knowledge.version[:12] or '?'}). Fix these and run /kb reload again.\n\n"
+            + "\n".join(kept)
+            + tail
+        ),
+        colour=discord.Colour.red(),
+    )
+    return fit_embed(embed)
+
+
+def reload_ok_embed(before: Knowledge, after: Knowledge, aliases: int) -> discord.Embed:
+    """What a successful reload changed: entries before/after, versions, what needs a sync."""
+    added = sorted(set(after.entries) - set(before.entries))
+    removed = sorted(set(before.entries) - set(after.entries))
+    embed = discord.Embed(title="Knowledge reloaded", colour=CURATION_COLOUR)
+    embed.add_field(
+        name="Entries", value=f"{len(before.entries)} → {len(after.entries)}", inline=True
+    )
+    embed.add_field(
+        name="Version",
+        value=f"{before.version[:12] or '?'} → {after.version[:12] or '?'}",
+        inline=True,
+    )
+    embed.add_field(name="Curator phrasings kept", value=str(aliases), inline=True)
+    if added:
+        embed.add_field(name="Added", value=clip(", ".join(added), 1000), inline=False)
+    if removed:
+        embed.add_field(name="Removed", value=clip(", ".join(removed), 1000), inline=False)
+    if set(before.surfaces) != set(after.surfaces):
+        embed.add_field(
+            name="Surfaces changed",
+            value="Per-surface commands follow after a restart and `policybot sync`.",
+            inline=False,
+        )
+    if before.version == after.version:
+        embed.description = "Nothing changed on disk."
+    return fit_embed(embed)
+
+
+def stats_embed(stats: Stats, knowledge: Knowledge, top_entries: int = 10) -> discord.Embed:
+    """`/kb stats`: questions and outcomes, votes per entry, the most-asked open gaps."""
+    embed = discord.Embed(title="policybot statistics", colour=CURATION_COLOUR)
+    embed.add_field(name="Questions seen", value=str(stats.questions), inline=True)
+    embed.add_field(
+        name="Answered / suggested / unanswered",
+        value=f"{stats.answered} / {stats.suggested} / {stats.unanswered}",
+        inline=True,
+    )
+    embed.add_field(name="Suggestions clicked", value=str(stats.suggestion_clicks), inline=True)
+    ranked = sorted(stats.feedback, key=lambda t: (-t.down, -(t.up + t.down), t.entry_id))
+    votes = "\n".join(
+        f"👍 {t.up} · 👎 {t.down} · {_entry_ref(t.entry_id, knowledge)}"
+        for t in ranked[:top_entries]
+    )
+    embed.add_field(
+        name="Votes per entry (most 👎 first)", value=votes or "No votes yet.", inline=False
+    )
+    gaps = "\n".join(
+        f"#{g.id} · {g.count}× · “{escape_user(g.question, 70)}”" for g in stats.top_gaps
+    )
+    embed.add_field(
+        name=f"Top open gaps ({stats.open_gaps} open)", value=gaps or "None.", inline=False
+    )
+    return fit_embed(embed)
+
+
+def review_page(items: Sequence[tuple[Entry, Sequence[str]]], page: int) -> Page:
+    """One page of `/kb review`: each entry with why it is due (its note, an old source)."""
+    total = max(1, math.ceil(len(items) / REVIEW_PER_PAGE))
+    page = min(max(page, 0), total - 1)
+    chunk = items[page * REVIEW_PER_PAGE : (page + 1) * REVIEW_PER_PAGE]
+    lines = [
+        f"**{escape_markdown(clip(entry.title, 100))}** (`{entry.id}`, {entry.file}:{entry.line})\n"
+        + "\n".join(f"• {escape_markdown(clip(why, 300))}" for why in reasons)
+        for entry, reasons in chunk
+    ]
+    embed = discord.Embed(
+        title=f"Due for review: {len(items)} entr{'y' if len(items) == 1 else 'ies'}",
+        description="\n\n".join(lines) or "Nothing is due for review.",
+        colour=CURATION_COLOUR,
+    )
+    embed.set_footer(text=f"Page {page + 1} of {total}")
+    return Page(fit_embed(embed), page, total)
+
+
+def curator_role_set(role_name: str | None) -> str:
+    if role_name is None:
+        return "Curator role cleared: only members with Manage Server can curate now."
+    return (
+        f"Members with the {escape_user(role_name, 100)} role can now use /gaps and /kb "
+        "here, as well as members with Manage Server."
+    )

@@ -66,6 +66,8 @@ class Records:
         #: outage is logged once (not once per question) and its end is logged too.
         self.storage_down = False
         self._votes: set[tuple[str, str]] = set()
+        #: The gap event each 👎 recorded, so a reason picked afterwards lands on it too.
+        self._down_events: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._recent: OrderedDict[int, Result] = OrderedDict()
 
     # ------------------------------------------------------------------ identity
@@ -199,13 +201,33 @@ class Records:
                 self._votes.add((answer_key, user))
                 return False
             if vote == "down":
-                await self._feedback_gap(entry_id, asker, user, question)
+                event_id = await self._feedback_gap(entry_id, asker, user, question)
+                if event_id is not None:
+                    self._down_events[(answer_key, user)] = event_id
+                    while len(self._down_events) > RECENT_RESULTS:
+                        self._down_events.popitem(last=False)
         self._votes.add((answer_key, user))
         return True
 
+    async def feedback_reason(self, answer_key: str, asker: Asker, reason: str) -> bool:
+        """Attach the reason picked after a 👎; False when there is nothing (more) to attach.
+
+        Without storage there is nowhere to keep it, so it is only acknowledged.
+        """
+        if self.storage is None:
+            return True
+        user = self.user_hash(asker.user_id)
+        stored = await self._safely(
+            "record a feedback reason",
+            self.storage.set_feedback_reason(
+                answer_key, user, reason, self._down_events.get((answer_key, user))
+            ),
+        )
+        return bool(stored)
+
     async def _feedback_gap(
         self, entry_id: str, asker: Asker, user: str, question: str | None
-    ) -> None:
+    ) -> int | None:
         event = GapEvent(
             question=question or f"(👎 on {entry_id})",
             user_hash=user,
@@ -214,4 +236,5 @@ class Records:
             channel_id=asker.channel_id,
             candidates=(ScoredCandidate(entry_id, 100.0),),
         )
-        await self._safely("record a 👎 as a gap", self.storage.record_gap(event))
+        record = await self._safely("record a 👎 as a gap", self.storage.record_gap(event))
+        return getattr(record, "event_id", None)

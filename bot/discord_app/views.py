@@ -19,6 +19,7 @@ from bot.discord_app import formatting, respond
 from bot.discord_app.tree import report_error
 from bot.errors import PolicybotError
 from bot.knowledge.model import Entry, Knowledge
+from bot.storage.base import FeedbackReason
 
 if TYPE_CHECKING:
     from bot.core.result import Candidate
@@ -208,8 +209,65 @@ class SourcesPageButton(
         await respond.sources_page(interaction, self.page)
 
 
+class FeedbackReasonSelect(
+    _Guarded,
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=r"pb:fbr:(?P<key>\d{1,20})",
+):
+    """The optional reason offered (ephemerally) after a 👎; one reason per person per answer.
+
+    `key` is the answered message's id, the same key the vote was stored under.
+    """
+
+    name = "feedback-reason"
+
+    def __init__(self, answer_key: str) -> None:
+        self.answer_key = answer_key
+        super().__init__(
+            discord.ui.Select(
+                placeholder=formatting.FEEDBACK_REASON_PROMPT,
+                custom_id=f"pb:fbr:{answer_key}",
+                options=[
+                    discord.SelectOption(label=label, value=value)
+                    for label, value in formatting.feedback_reason_options()
+                ],
+                min_values=1,
+                max_values=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /
+    ) -> FeedbackReasonSelect:
+        return cls(match["key"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values") or []
+        chosen = str(values[0]) if values else ""
+        if chosen not in {value for _label, value in formatting.feedback_reason_options()}:
+            chosen = str(FeedbackReason.OTHER)
+        client: Any = interaction.client
+        asker = respond.asker_of(interaction)
+        stored = await client.records.feedback_reason(self.answer_key, asker, chosen)
+        respond.note(interaction, f"reason-{chosen}" if stored else "reason-repeat")
+        if stored:
+            text = formatting.feedback_reason_noted(chosen)
+        else:
+            text = formatting.FEEDBACK_REASON_ALREADY
+        await interaction.response.edit_message(content=text, view=None)
+
+
+def feedback_reason_view(answer_key: str) -> discord.ui.View:
+    """The reason select sent with the thanks for a 👎."""
+    view = _view()
+    view.add_item(FeedbackReasonSelect(answer_key))
+    return view
+
+
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     FeedbackButton,
+    FeedbackReasonSelect,
     WhyButton,
     ShowEntryButton,
     SurfaceSelect,
