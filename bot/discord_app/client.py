@@ -16,8 +16,9 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from bot.core.service import AnswerService
-from bot.discord_app import respond, views
+from bot.discord_app import guards, respond, views
 from bot.discord_app.records import Records
+from bot.discord_app.tasks import Housekeeping
 from bot.discord_app.tree import PolicyTree
 from bot.settings import DEFAULT_API, DEFAULT_GATEWAY, Settings
 
@@ -27,6 +28,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.ask",
     "bot.discord_app.exts.surfaces",
     "bot.discord_app.exts.reference",
+    "bot.discord_app.exts.privacy",
 )
 
 
@@ -64,6 +66,8 @@ class PolicyBotMixin:
     records: Records
     sync_on_start: bool
     tree: PolicyTree
+    guards: guards.QuestionGuard
+    housekeeping: Housekeeping
 
     def _init_policybot(
         self, settings: Settings, service: AnswerService, records: Records, sync_on_start: bool
@@ -72,12 +76,17 @@ class PolicyBotMixin:
         self.service = service
         self.records = records
         self.sync_on_start = sync_on_start
+        self.guards = guards.QuestionGuard(
+            settings.cooldown_seconds, settings.duplicate_window_seconds
+        )
+        self.housekeeping = Housekeeping(records, settings.retention_days)
 
     async def setup_hook(self) -> None:
         bot: Any = self
         bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await bot.load_extension(extension)
+        guards.install(bot)
         if isinstance(self, commands.AutoShardedBot) and self.shard_count is None:
             # Auto-sharding asks GET /gateway/bot and would then connect to the URL Discord
             # returns, bypassing POLICYBOT_DISCORD_GATEWAY. Taking only the shard count
@@ -87,6 +96,12 @@ class PolicyBotMixin:
         if self.sync_on_start:
             for guild_id in self.settings.sync_guilds:
                 await sync_commands(bot, guild_id)
+        self.housekeeping.start()
+
+    async def close(self) -> None:
+        """Stop the heartbeat and purge first, so neither writes to storage being closed."""
+        await self.housekeeping.stop()
+        await super().close()  # type: ignore[misc]
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: Any

@@ -7,8 +7,10 @@ one-line INFO log (command, outcome, entry id, latency; never user text or user 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 
 OUTCOME = "policybot.outcome"
 ENTRY = "policybot.entry"
+
+#: Longest a gap write may hold up the acknowledgement (Discord allows 3 s from creation).
+RECORD_BUDGET = 2.0
 
 
 def stamp(interaction: discord.Interaction) -> None:
@@ -82,32 +87,59 @@ async def send_result(
     """Reply with `result` and record it.
 
     An answer is sent first and recorded after, so storage never delays it. A suggestion
-    or no-answer with storage present is recorded first, because the "did you mean"
-    buttons carry the stored event id (so a later click is tied to the question even after
-    a restart); that database write may be slow, so the interaction is deferred first to stay
-    inside Discord's 3-second window.
+    or no-answer with storage present is recorded first and acknowledged only after the
+    write returns: every gap whose interaction Discord saw acknowledged is then durable,
+    even if the process is killed a moment later, and the "did you mean" buttons carry the
+    stored event id. Only a write slower than `RECORD_BUDGET` makes the bot defer first,
+    to stay inside Discord's 3-second window.
+
+    A public answer to a question already answered in this channel within the duplicate
+    window points, ephemerally, to that answer instead of posting the card again.
     """
     client = _client(interaction)
     records = client.records
+    guard = getattr(client, "guards", None)
     key = interaction.id
     records.remember(key, result)
     note(interaction, str(result.outcome), result.entry.id if result.entry else None)
     asker = asker_of(interaction)
+    if guard is not None and not ephemeral:
+        earlier = guard.earlier_answer(asker.channel_id, result)
+        if earlier is not None:
+            note(interaction, "duplicate", result.entry.id if result.entry else None)
+            text = formatting.duplicate_answer(earlier)
+            await interaction.response.send_message(text, ephemeral=True)
+            return
     if result.outcome != Outcome.ANSWER and records.storage is not None:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        event_id = await records.question(result, asker)
+        event_id = await _record_first(interaction, records.question(result, asker), ephemeral)
         embed, view = result_message(result, client, key, event_id)
         kwargs: dict[str, Any] = {"embed": embed, "ephemeral": ephemeral}
         if view is not None:
             kwargs["view"] = view
-        await interaction.followup.send(content or discord.utils.MISSING, **kwargs)
+        if interaction.response.is_done():
+            await interaction.followup.send(content or discord.utils.MISSING, **kwargs)
+        else:
+            await interaction.response.send_message(content=content, **kwargs)
         return
     embed, view = result_message(result, client, key, None)
     kwargs = {"embed": embed, "ephemeral": ephemeral, "content": content}
     if view is not None:
         kwargs["view"] = view
-    await interaction.response.send_message(**kwargs)
+    sent = await interaction.response.send_message(**kwargs)
+    if guard is not None and not ephemeral:
+        guard.answered(asker.channel_id, result, getattr(sent.resource, "jump_url", None))
     await records.question(result, asker)
+
+
+async def _record_first(
+    interaction: discord.Interaction, recording: Coroutine[Any, Any, int | None], ephemeral: bool
+) -> int | None:
+    """Await the gap write; defer the interaction only if it outlasts `RECORD_BUDGET`."""
+    task = asyncio.ensure_future(recording)
+    done, _pending = await asyncio.wait({task}, timeout=RECORD_BUDGET)
+    if not done:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await task
 
 
 async def send_entry(
@@ -178,7 +210,9 @@ async def sources_page(interaction: discord.Interaction, page: int) -> None:
     await interaction.response.edit_message(embed=shown.embed, view=view)
 
 
-async def reply_to_message(client: Any, message: discord.Message, result: Result) -> None:
+async def reply_to_message(
+    client: Any, message: discord.Message, result: Result
+) -> discord.Message:
     """Answer a mention with a reply (no pings: the client allows no mentions at all)."""
     key = message.id
     client.records.remember(key, result)
@@ -192,6 +226,7 @@ async def reply_to_message(client: Any, message: discord.Message, result: Result
     kwargs: dict[str, Any] = {"embed": embed, "mention_author": False}
     if view is not None:
         kwargs["view"] = view
-    await message.reply(**kwargs)
+    sent = await message.reply(**kwargs)
     if result.outcome == Outcome.ANSWER:
         await client.records.question(result, asker)
+    return sent

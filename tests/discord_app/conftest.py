@@ -66,8 +66,13 @@ async def start_bot(
     storage: object | None = None,
     shards: int | None = None,
     sync: bool = True,
+    cooldown_seconds: float = 0.0,
 ) -> AsyncIterator[Running]:
-    """Start the real bot in-process against `fake`; close it cleanly afterwards."""
+    """Start the real bot in-process against `fake`; close it cleanly afterwards.
+
+    The cooldown is off by default because these tests ask many questions as one member in
+    quick succession; the abuse guards have their own tests in `tests/reliability`.
+    """
     settings = Settings(
         token=TOKEN,
         api_base=fake.api_base,
@@ -75,6 +80,7 @@ async def start_bot(
         sync_guilds=(fake.guild_id,) if sync else (),
         shards=shards,
         hash_key=b"test-key-for-the-discord-tests",
+        cooldown_seconds=cooldown_seconds,
     )
     service = AnswerService(knowledge)
     bot = create_bot(settings, service, storage, guild_ready_timeout=0.05)

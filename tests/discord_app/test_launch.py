@@ -49,7 +49,13 @@ async def run_to_end(args: list[str], env: dict[str, str]) -> tuple[int, str, st
 async def test_run_syncs_dev_guild_answers_and_stops_on_sigterm(
     fake: FakeDiscord, tmp_path: Path, shipped_knowledge: Knowledge
 ) -> None:
-    env = env_for(fake, tmp_path, DISCORD_TOKEN=TOKEN, POLICYBOT_SYNC_GUILDS=str(fake.guild_id))
+    env = env_for(
+        fake,
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        POLICYBOT_SYNC_GUILDS=str(fake.guild_id),
+        POLICYBOT_COOLDOWN_SECONDS="0",  # three questions from one member in a row
+    )
     proc = await asyncio.create_subprocess_exec(
         *command("run"), env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )

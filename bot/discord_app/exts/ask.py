@@ -99,11 +99,24 @@ class Ask(commands.Cog):
         if not question:
             await message.reply(formatting.mention_hint(me.display_name))
             return
+        guard = self.bot.guards
+        if guard.admit(message.author.id) > 0:
+            # No ephemeral messages outside interactions: a public "slow down" would only
+            # add to the noise, so a mention inside the cooldown is ignored.
+            log.info("interaction command=mention outcome=cooldown entry=- latency_ms=0.0")
+            return
         result = self.bot.service.ask(question)
-        await respond.reply_to_message(self.bot, message, result)
+        outcome = str(result.outcome)
+        earlier = guard.earlier_answer(message.channel.id, result)
+        if earlier is not None:
+            outcome = "duplicate"
+            await message.reply(formatting.duplicate_answer(earlier), mention_author=False)
+        else:
+            sent = await respond.reply_to_message(self.bot, message, result)
+            guard.answered(message.channel.id, result, sent.jump_url)
         log.info(
             "interaction command=mention outcome=%s entry=%s latency_ms=%.1f",
-            result.outcome,
+            outcome,
             result.entry.id if result.entry else "-",
             (time.perf_counter() - started) * 1000,
         )
