@@ -29,6 +29,7 @@ EXTENSIONS = (
     "bot.discord_app.exts.surfaces",
     "bot.discord_app.exts.reference",
     "bot.discord_app.exts.privacy",
+    "bot.discord_app.exts.curation",
 )
 
 

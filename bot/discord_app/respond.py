@@ -189,6 +189,10 @@ async def feedback(interaction: discord.Interaction, entry_id: str, vote: str, k
     )
     note(interaction, f"vote-{vote}" if counted else "vote-repeat", entry_id)
     text = formatting.FEEDBACK_THANKS[vote] if counted else formatting.FEEDBACK_ALREADY
+    if counted and vote == "down":
+        reasons = views.feedback_reason_view(str(message_id))
+        await interaction.response.send_message(text, ephemeral=True, view=reasons)
+        return
     await interaction.response.send_message(text, ephemeral=True)
 
 
