@@ -30,7 +30,8 @@ from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.knowledge.model import Entry, Knowledge
 
 NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
-COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed candidates
+COMMON_FRACTION = 0.25
+CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it  # tokens in more than this share of entries never seed candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +40,9 @@ class MatchSettings:
 
     answer_threshold: float = 65.0
     suggest_threshold: float = 42.0
-    margin: float = 8.0
+    margin: float = 5.0
     confident: float = 85.0  # at or above this, answer even with a thin margin
-    answer_floor: float = 45.0  # below the threshold, still answer when the lead is large
+    answer_floor: float = 50.0  # below the threshold, still answer when the lead is large
     strong_margin: float = 14.0
     overlap_weight: float = 0.5
     fuzz_weight: float = 0.15
@@ -76,7 +77,7 @@ class Index:
     postings: dict[str, list[int]]
     idf: dict[str, float]
     unknown_idf: float
-    bags: list[frozenset[str]]
+    bags: list[dict[str, float]]  # per entry: token -> how central it is (0-1]
     surface_words: dict[str, str]
     terms_words: dict[str, str]
     surface_re: re.Pattern[str] | None
@@ -104,18 +105,23 @@ class Index:
         surface_texts = [w for s in knowledge.surfaces.values() for w in (*s.words, s.name)]
         surface_texts += [w for t in knowledge.terms.values() for w in t.words]
         raw: list[tuple[int, str, tuple[str, ...]]] = []
-        bags: list[set[str]] = []
+        bags: list[dict[str, float]] = []
         for i, entry in enumerate(entries):
-            bag: set[str] = set()
+            counts: dict[str, int] = defaultdict(int)
             texts = [entry.title, *entry.questions, *extra.get(entry.id, ())]
             for text in texts:
                 tokens = normaliser(text).tokens
                 if tokens:
                     raw.append((i, text, tokens))
-                    bag.update(tokens)
+                    for token in set(tokens):
+                        counts[token] += 1
             for keyword in entry.keywords:
-                bag.update(normaliser(keyword).tokens)
-            bags.append(bag)
+                for token in normaliser(keyword).tokens:
+                    counts[token] += len(texts)  # a curator's keyword is central by definition
+            # How central each word is to the entry: a word in a third of its phrasings counts
+            # fully; a word used once in passing ("gone for good") barely counts.
+            share = max(1, len(texts)) / CENTRAL_SHARE
+            bags.append({t: min(1.0, c / share) for t, c in counts.items()})
 
         plain_words = {w for text in (*(t for _, t, _ in raw), *surface_texts)
                        for w in normaliser.words(text).split()}
@@ -164,7 +170,7 @@ class Index:
             postings=dict(postings),
             idf=idf,
             unknown_idf=unknown_idf,
-            bags=[frozenset(b) for b in bags],
+            bags=bags,
             surface_words=surface_words,
             terms_words=terms_words,
             surface_re=_phrase_pattern(surface_words),
@@ -264,10 +270,12 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
         e = phrasing.entry
         coverage = coverage_cache.get(e)
         if coverage is None:
-            coverage = sum(weights[t] for t in index.bags[e] & query_set) / total
+            bag = index.bags[e]
+            coverage = sum(weights[t] * bag[t] for t in bag.keys() & query_set) / total
             coverage_cache[e] = coverage
         fuzzy = scorer(query_text, phrasing.text, processor=None) / 100
-        score = 100 * (settings.overlap_weight * 2 * shared / (total + phrasing.total)
+        overlap_f = 2 * shared / (total + phrasing.total)
+        score = 100 * (settings.overlap_weight * overlap_f
                        + settings.fuzz_weight * fuzzy
                        + settings.coverage_weight * coverage)
         if e not in best or score > best[e][0]:
@@ -376,9 +384,10 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
 
-    confident = best_score >= settings.confident or (
-        best_score >= settings.answer_threshold and margin >= settings.margin) or (
-        best_score >= settings.answer_floor and margin >= settings.strong_margin)
+    confident = (
+        best_score >= settings.confident
+        or (best_score >= settings.answer_threshold and margin >= settings.margin)
+        or (best_score >= settings.answer_floor and margin >= settings.strong_margin))
     if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
