@@ -30,8 +30,8 @@ from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.knowledge.model import Entry, Knowledge
 
 NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
-COMMON_FRACTION = 0.25
-CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it  # tokens in more than this share of entries never seed candidates
+COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed candidates
+CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +182,18 @@ class Index:
         )
 
     def detect_surface(self, plain: str) -> str | None:
-        """The surface a question names first ("cc with an api key" is about cc)."""
-        hit = self.surface_re.search(plain) if self.surface_re else None
-        return self.surface_words[hit.group()] if hit else None
+        """The one surface a question names, or None when it names none or compares several.
+
+        Words that also signal terms ("api key") only count when nothing else is named, so
+        "cc with an api key" is about cc while "api vs claude.ai" compares two surfaces.
+        """
+        if self.surface_re is None:
+            return None
+        hits = [m.group() for m in self.surface_re.finditer(plain)]
+        named = {self.surface_words[h] for h in hits if h not in self.terms_words}
+        if not named:
+            named = {self.surface_words[h] for h in hits}
+        return named.pop() if len(named) == 1 else None
 
     def detect_terms(self, plain: str) -> str | None:
         """Terms the question signals by account words ("on my max plan"), if exactly one."""
