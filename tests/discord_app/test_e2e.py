@@ -49,6 +49,7 @@ async def test_guild_sync_registers_every_command(running: Running) -> None:
     names = {c["name"]: c for c in puts[0].body}
     surfaces = {s.command_name for s in running.knowledge.surfaces.values()}
     expected = {"ask", "compare", "sources", "Ask policybot", "privacy", "forget-me", *surfaces}
+    expected |= {"gaps", "kb"}  # the curator groups, tested in test_curation.py
     assert expected == set(names)
     for name, command in names.items():
         if command.get("type", 1) == 1:
