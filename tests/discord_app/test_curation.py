@@ -35,7 +35,7 @@ from bot.core.service import AnswerService
 from bot.discord_app import formatting, launch
 from bot.discord_app.client import PolicyBot, ShardedPolicyBot, create_bot
 from bot.discord_app.curation_views import review_items
-from bot.errors import NotCurator
+from bot.errors import NotCurator, StorageUnavailable
 from bot.knowledge.locate import bundled_knowledge_dir
 from bot.knowledge.model import Knowledge
 from bot.settings import Settings
@@ -268,6 +268,22 @@ async def test_curator_role_lets_a_member_in_and_clearing_it_shuts_them_out(
         assert refused.ephemeral and refused.body["content"] == REFUSED, name
     refused = await fake.reply(await fake.slash("gaps dismiss", gap=1))
     assert refused.body["content"] == REFUSED
+
+
+async def test_a_storage_outage_in_the_role_check_still_gets_one_sentence(
+    curated: Curated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(guild_id: int) -> None:
+        raise StorageUnavailable("database is locked")
+
+    monkeypatch.setattr(curated.storage, "guild_config", down)
+    fake = curated.fake
+    refused = await fake.reply(await fake.slash("gaps list"))
+    assert refused.ephemeral and refused.body["content"] == StorageUnavailable.user_message
+    typed = await fake.reply(await fake.autocomplete("gaps resolve", "entry", gap=1, entry=""))
+    assert typed.body["choices"] == []
+    manager = await as_curator(fake, "gaps list")  # Manage Server needs no database read
+    assert manager.embed["title"].startswith("Open gaps")
 
 
 # ----------------------------------------------------------------------------- /gaps

@@ -24,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import curation_views, formatting, respond
-from bot.errors import NotCurator, PolicybotError
+from bot.errors import PolicybotError
 from bot.knowledge.loader import check_knowledge
 from bot.storage.base import GapNotFound, GapNotOpen, GapStatus
 from bot.storage.export import gaps_csv
@@ -56,11 +56,13 @@ async def curators_only(interaction: discord.Interaction) -> bool:
     """App-command check: Manage Server or the curator role, else one ephemeral sentence.
 
     The refusal is raised as a `CheckFailure` (what the tree handles) caused by `NotCurator`,
-    whose sentence `tree.user_message_for` shows.
+    whose sentence `tree.user_message_for` shows. A storage outage while reading the curator
+    role is wrapped the same way: anything else raised from a check would escape the tree's
+    error handler and leave the member with "This interaction failed".
     """
     try:
         await curation_views.require_curator(interaction)
-    except NotCurator as exc:
+    except PolicybotError as exc:
         raise app_commands.CheckFailure("not a curator") from exc
     return True
 
@@ -156,9 +158,11 @@ class Curation(commands.Cog):
         async def complete_entry(
             interaction: discord.Interaction, current: str
         ) -> list[app_commands.Choice[str]]:
-            if not await curation_views.is_curator(interaction):
-                return []
-            return entry_choices(bot.service.knowledge, current)
+            try:
+                allowed = await curation_views.is_curator(interaction)
+            except PolicybotError:
+                allowed = False
+            return entry_choices(bot.service.knowledge, current) if allowed else []
 
         @gaps.command(name="dismiss", description="Close a gap without an answer")
         @app_commands.describe(gap="The gap id from /gaps list", reason="Why (curators see it)")
