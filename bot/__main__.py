@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from bot.errors import PolicybotError
+from bot.settings import Settings
 
 FRONT_ENDS = (
     "bot.console.ask",
@@ -45,14 +47,19 @@ def setup_logging(level: str = "INFO") -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging("WARNING" if args.command not in {"run"} else "INFO")
     try:
+        level = Settings.from_env().log_level if args.command == "run" else "WARNING"
+        setup_logging(level)
         return int(args.func(args) or 0)
     except PolicybotError as exc:
         print(f"policybot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`policybot kb check | head`): stop quietly, like other tools.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 if __name__ == "__main__":
