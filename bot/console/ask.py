@@ -134,8 +134,9 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
         for i, candidate in enumerate(result.suggestions, start=1):
             lines.append(f"  {i}. {candidate.entry.title}  ({candidate.entry.id})")
     else:
-        lines.append("I don't have a sourced answer for that yet; it has been noted for the "
-                     "curators. `policybot kb export --json` lists what I do know.")
+        lines.append("I don't have a sourced answer for that yet (the Discord bot logs such "
+                     "questions for the curators). `policybot kb export --json` lists what I "
+                     "do know.")
     if explain and result.explanation is not None:
         ex = result.explanation
         lines += ["", "Why:", f"  normalised: {ex.normalised!r}"]
