@@ -142,8 +142,13 @@ class Records:
 
     async def question(self, result: Result, asker: Asker) -> int | None:
         """Count the question; record a gap for none/suggest. Returns the gap event id."""
+        await self.count(result, asker)
+        return await self.gap(result, asker)
+
+    async def count(self, result: Result, asker: Asker) -> None:
+        """Count the question for `/kb stats` (no text, no user)."""
         if self.storage is None:
-            return None
+            return
         entry_id = result.entry.id if result.entry else None
         await self._safely(
             "count a question",
@@ -154,7 +159,13 @@ class Records:
                 guild_id=asker.guild_id,
             ),
         )
-        if result.outcome == Outcome.ANSWER:
+
+    async def gap(self, result: Result, asker: Asker) -> int | None:
+        """Record a gap for none/suggest (subject to the hourly cap); the event id, or None.
+
+        Split from `count` so a front end can make only this write before acknowledging.
+        """
+        if self.storage is None or result.outcome == Outcome.ANSWER:
             return None
         top = result.explanation.top if result.explanation else result.suggestions
         event = GapEvent(

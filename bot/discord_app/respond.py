@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 OUTCOME = "policybot.outcome"
 ENTRY = "policybot.entry"
 
-#: Longest a gap write may hold up the acknowledgement (Discord allows 3 s from creation).
-RECORD_BUDGET = 2.0
+#: Seconds after an interaction's creation by which it must be acknowledged, leaving room
+#: for the callback to travel inside Discord's 3-second window.
+RECORD_BUDGET = 2.5
 
 
 def stamp(interaction: discord.Interaction) -> None:
@@ -111,7 +112,7 @@ async def send_result(
             await interaction.response.send_message(text, ephemeral=True)
             return
     if result.outcome != Outcome.ANSWER and records.storage is not None:
-        event_id = await _record_first(interaction, records.question(result, asker), ephemeral)
+        event_id = await _record_first(interaction, records.gap(result, asker), ephemeral)
         embed, view = result_message(result, client, key, event_id)
         kwargs: dict[str, Any] = {"embed": embed, "ephemeral": ephemeral}
         if view is not None:
@@ -120,6 +121,7 @@ async def send_result(
             await interaction.followup.send(content or discord.utils.MISSING, **kwargs)
         else:
             await interaction.response.send_message(content=content, **kwargs)
+        await records.count(result, asker)
         return
     embed, view = result_message(result, client, key, None)
     kwargs = {"embed": embed, "ephemeral": ephemeral, "content": content}
@@ -134,9 +136,14 @@ async def send_result(
 async def _record_first(
     interaction: discord.Interaction, recording: Coroutine[Any, Any, int | None], ephemeral: bool
 ) -> int | None:
-    """Await the gap write; defer the interaction only if it outlasts `RECORD_BUDGET`."""
+    """Await the gap write; defer the interaction only if it would outlast `RECORD_BUDGET`.
+
+    The budget counts from the interaction's creation (its snowflake time), as Discord's
+    3-second window does, so time spent queued behind a burst is included.
+    """
     task = asyncio.ensure_future(recording)
-    done, _pending = await asyncio.wait({task}, timeout=RECORD_BUDGET)
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    done, _pending = await asyncio.wait({task}, timeout=max(RECORD_BUDGET - age, 0.05))
     if not done:
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     return await task
