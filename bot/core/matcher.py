@@ -185,7 +185,7 @@ class Index:
         """The one surface a question names, or None when it names none or compares several.
 
         Words that also signal terms ("api key") only count when nothing else is named, so
-        "cc with an api key" is about cc while "api vs claude.ai" compares two surfaces.
+        "app X with an api key" is about app X while "api vs web app" compares two surfaces.
         """
         if self.surface_re is None:
             return None
