@@ -38,12 +38,12 @@ CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is cent
 class MatchSettings:
     """Thresholds and weights; defaults tuned on the dev split (see README)."""
 
-    answer_threshold: float = 65.0
+    answer_threshold: float = 60.0
     suggest_threshold: float = 42.0
-    margin: float = 5.0
+    margin: float = 4.0
     confident: float = 85.0  # at or above this, answer even with a thin margin
-    answer_floor: float = 50.0  # below the threshold, still answer when the lead is large
-    strong_margin: float = 14.0
+    answer_floor: float = 46.0  # below the threshold, still answer when the lead is large
+    strong_margin: float = 12.0
     overlap_weight: float = 0.5
     fuzz_weight: float = 0.15
     coverage_weight: float = 0.35
