@@ -51,6 +51,7 @@ class MatchSettings:
     off_surface_penalty: float = 12.0
     parent_tolerance: float = 8.0
     max_candidates: int = 30  # phrasings scored with rapidfuzz
+    long_question_tokens: int = 24  # longer posts are also read sentence by sentence
     max_pool: int = 120  # phrasings kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
@@ -220,6 +221,17 @@ class Index:
         return [self.completions[i] for _, _, i in hits]
 
 
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _question_sentences(text: str, limit: int = 4) -> list[str]:
+    """The sentences of a long post most likely to hold its question: asked ones, then the last."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text[:4000]) if len(s.split()) >= 3]
+    asked = [s for s in sentences if s.endswith("?")]
+    picks = asked[-2:] + sentences[-2:]
+    return list(dict.fromkeys(picks))[:limit]
+
+
 def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
     """Whole-word alternation, longest phrase first, over space-joined cleaned words."""
     if not phrases:
@@ -357,6 +369,18 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.NONE, "nothing to match after removing filler")
 
     scored = _score_entries(index, norm, tokens, settings)
+    if len(tokens) > settings.long_question_tokens:
+        # A long post usually ends with (or marks with "?") the actual question; its context
+        # words dilute the whole. Score those sentences alone and keep the clearer reading.
+        best_whole = max((v[0] for v in scored.values()), default=0.0)
+        for part in _question_sentences(question):
+            part_tokens = index.normaliser(part).tokens
+            if not part_tokens or len(part_tokens) >= len(tokens):
+                continue
+            part_scored = _score_entries(index, norm, part_tokens, settings)
+            part_best = max((v[0] for v in part_scored.values()), default=0.0)
+            if part_best > best_whole:
+                scored, tokens, best_whole = part_scored, part_tokens, part_best
     adjusted: list[tuple[float, int, int]] = []
     for e, (score, p) in scored.items():
         entry = index.entries[e]
