@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -31,6 +32,7 @@ from bot.knowledge.model import Entry, Knowledge
 
 NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
 COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed candidates
+MAX_SEED_ENTRIES = 1000  # ...or in more entries than this: bounds a question's work at scale
 CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it
 
 
@@ -52,7 +54,7 @@ class MatchSettings:
     parent_tolerance: float = 8.0
     max_candidates: int = 30  # phrasings scored with rapidfuzz
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
-    max_pool: int = 120  # phrasings kept after the distinctive-word prefilter
+    max_entries: int = 40  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
@@ -75,7 +77,8 @@ class Index:
     normaliser: Normaliser
     entries: list[Entry]
     phrasings: list[_Phrasing]
-    postings: dict[str, list[int]]
+    entry_postings: dict[str, list[tuple[int, float]]]  # token -> (entry, centrality)
+    entry_phrasings: list[dict[str, list[int]]]  # per entry: token -> its phrasings
     idf: dict[str, float]
     unknown_idf: float
     bags: list[dict[str, float]]  # per entry: token -> how central it is (0-1]
@@ -137,16 +140,20 @@ class Index:
         for token in naming_tokens & idf.keys():
             idf[token] *= NAMING_DAMPING
         unknown_idf = math.log((n + 1) / 0.5) + 0.1
-        common = frozenset(t for t, d in df.items() if d > COMMON_FRACTION * n and n >= 8)
+        common = frozenset(t for t, d in df.items()
+                           if (d > COMMON_FRACTION * n and n >= 8) or d > MAX_SEED_ENTRIES)
 
         phrasings: list[_Phrasing] = []
-        postings: dict[str, list[int]] = defaultdict(list)
+        entry_phrasings: list[dict[str, list[int]]] = [defaultdict(list) for _ in entries]
         for i, text, tokens in raw:
             weights = {t: idf[t] for t in set(tokens)}
-            index = len(phrasings)
-            phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values())))
             for token in weights:
-                postings[token].append(index)
+                entry_phrasings[i][token].append(len(phrasings))
+            phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values())))
+        entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, bag in enumerate(bags):
+            for token, centrality in bag.items():
+                entry_postings[token].append((i, centrality))
 
         surface_words: dict[str, str] = {}
         for surface in knowledge.surfaces.values():
@@ -168,7 +175,8 @@ class Index:
             normaliser=normaliser,
             entries=entries,
             phrasings=phrasings,
-            postings=dict(postings),
+            entry_postings=dict(entry_postings),
+            entry_phrasings=entry_phrasings,
             idf=idf,
             unknown_idf=unknown_idf,
             bags=bags,
@@ -250,55 +258,45 @@ def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
     unknown = index.unknown_idf * settings.unknown_weight
     weights = {t: index.idf.get(t, unknown) for t in set(tokens)}
     total = sum(weights.values())
-    if total <= 0:
+    known = [t for t in weights if t in index.entry_postings]
+    if total <= 0 or not known:
         return {}
-    overlap: dict[int, float] = defaultdict(float)
-    seeds = [t for t in weights if t in index.postings and t not in index.common]
-    if not seeds:
-        seeds = [t for t in weights if t in index.postings]
+    # Entries first: how much of the question each entry's central words cover, walking only
+    # the posting lists of distinctive words (common ones would touch most of a large
+    # knowledge base). Only the best entries' phrasings are then compared one by one.
+    seeds = [t for t in known if t not in index.common] or known
+    cover: dict[int, float] = defaultdict(float)
     for token in seeds:
-        for p in index.postings[token]:
-            overlap[p] += index.idf[token]
-    if not overlap:
-        return {}
-    # Rank by distinctive words first; common words then refine only the short list, since
-    # walking their posting lists would touch most of a large knowledge base every time.
+        weight = weights[token]
+        for e, centrality in index.entry_postings[token]:
+            cover[e] += weight * centrality
+    shortlist = heapq.nlargest(settings.max_entries, cover.items(), key=itemgetter(1))
+    rest = [t for t in known if t not in seeds]
     phrasings = index.phrasings
-    shortlist = heapq.nlargest(
-        settings.max_pool, overlap.items(),
-        key=lambda item: item[1] / (total + phrasings[item[0]].total))
-    common = [t for t in weights if t in index.common and t not in seeds]
-    if common:
-        refined = []
-        for p, shared in shortlist:
-            phrasing_weights = phrasings[p].weights
-            for token in common:
-                if token in phrasing_weights:
-                    shared += phrasing_weights[token]
-            refined.append((p, shared))
-        shortlist = refined
-    # The F-measure of IDF-weighted recall and precision reduces to 2·shared / (Q + P).
-    ranked = heapq.nlargest(
-        settings.max_candidates, shortlist,
-        key=lambda item: item[1] / (total + phrasings[item[0]].total))
+    coverage: dict[int, float] = {}
+    candidates: list[tuple[float, int, float]] = []
+    for e, covered in shortlist:
+        bag = index.bags[e]
+        coverage[e] = (covered + sum(weights[t] * bag.get(t, 0.0) for t in rest)) / total
+        local = index.entry_phrasings[e]
+        shared: dict[int, float] = defaultdict(float)
+        for token in known:
+            for p in local.get(token, ()):
+                shared[p] += weights[token]
+        for p, weight in shared.items():
+            # The F-measure of IDF-weighted recall and precision: 2·shared / (Q + P).
+            candidates.append((2 * weight / (total + phrasings[p].total), p, weight))
+    ranked = heapq.nlargest(settings.max_candidates, candidates)
     query_text = " ".join(tokens)
-    query_set = weights.keys()
     scorer = getattr(fuzz, settings.fuzz_scorer)
     best: dict[int, tuple[float, int]] = {}
-    coverage_cache: dict[int, float] = {}
-    for p, shared in ranked:
+    for overlap_f, p, _ in ranked:
         phrasing = phrasings[p]
         e = phrasing.entry
-        coverage = coverage_cache.get(e)
-        if coverage is None:
-            bag = index.bags[e]
-            coverage = sum(weights[t] * bag[t] for t in bag.keys() & query_set) / total
-            coverage_cache[e] = coverage
         fuzzy = scorer(query_text, phrasing.text, processor=None) / 100
-        overlap_f = 2 * shared / (total + phrasing.total)
         score = 100 * (settings.overlap_weight * overlap_f
                        + settings.fuzz_weight * fuzzy
-                       + settings.coverage_weight * coverage)
+                       + settings.coverage_weight * coverage[e])
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     return best
