@@ -94,6 +94,10 @@ class FaultyDiscord(FakeDiscord):
                     self.on_ack(len(self.acked_at))
         return await super()._rest(request)
 
+    def sessions(self) -> int:
+        """Gateway connections still open (a killed bot's is gone once the fake sees EOF)."""
+        return len(self._gateways)
+
     def acknowledged(self) -> set[str]:
         """Tokens of interactions whose callback reached the fake (what Discord calls acked)."""
         return {
