@@ -198,10 +198,10 @@ class Index:
         """
         if self.surface_re is None:
             return None
-        hits = [m.group() for m in self.surface_re.finditer(plain)]
-        named = {self.surface_words[h] for h in hits if h not in self.terms_words}
+        without_terms = self.terms_re.sub(" ", plain) if self.terms_re else plain
+        named = {self.surface_words[m.group()] for m in self.surface_re.finditer(without_terms)}
         if not named:
-            named = {self.surface_words[h] for h in hits}
+            named = {self.surface_words[m.group()] for m in self.surface_re.finditer(plain)}
         return named.pop() if len(named) == 1 else None
 
     def detect_terms(self, plain: str) -> str | None:
