@@ -1,0 +1,105 @@
+"""Matcher decisions on a small fictional knowledge base and on the shipped one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.result import Outcome
+from bot.core.service import AnswerService
+from bot.knowledge import bundled_knowledge_dir, load_knowledge
+
+MIN = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_min"
+
+
+@pytest.fixture(scope="module")
+def mini() -> AnswerService:
+    return AnswerService(load_knowledge(MIN))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> AnswerService:
+    return AnswerService(load_knowledge(bundled_knowledge_dir()))
+
+
+def test_general_question_carries_the_per_surface_variants(mini: AnswerService) -> None:
+    result = mini.ask("is training on by default?")
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "training-default"
+    assert [v.id for v in result.variants] == ["app-training", "api-training"]
+
+
+def test_named_surface_picks_its_variant(mini: AnswerService) -> None:
+    result = mini.ask("is training on by default in the phone app?")
+    assert result.entry.id == "app-training" and result.surface == "acme-app"
+    assert result.explanation.surface_source == "text"
+
+
+def test_explicit_surface_restricts_candidates(mini: AnswerService) -> None:
+    result = mini.ask("how long do you keep my messages", "acme-api")
+    assert result.entry is None or "acme-api" in result.entry.surfaces
+
+
+def test_off_topic_abstains(mini: AnswerService) -> None:
+    for question in ("what does acme cost per month", "tell me a joke", "", "🤖🤖🤖"):
+        assert mini.ask(question).outcome is not Outcome.ANSWER, question
+
+
+def test_typos_are_read_as_known_words(mini: AnswerService) -> None:
+    result = mini.ask("how long does the app keep my mesages")
+    assert result.entry is not None and result.entry.id == "app-retention"
+    assert any("~>" in fold for fold in result.explanation.folds)
+
+
+def test_curator_alias_takes_effect_at_once(mini: AnswerService) -> None:
+    service = AnswerService(mini.knowledge)
+    question = "zorblax quantum flux"
+    assert service.ask(question).outcome is Outcome.NONE
+    service.add_alias("app-retention", question)
+    result = service.ask(question)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "app-retention"
+    with pytest.raises(KeyError):
+        service.add_alias("no-such-entry", question)
+
+
+def test_reload_swaps_whole_snapshots_and_keeps_aliases(mini: AnswerService) -> None:
+    service = AnswerService(mini.knowledge, aliases=[("app-retention", "zorblax")])
+    before = service.snapshot
+    service.reload(load_knowledge(MIN))
+    assert service.snapshot is not before
+    assert service.ask("zorblax").entry.id == "app-retention"
+
+
+def test_explanation_names_scores_and_margin(mini: AnswerService) -> None:
+    ex = mini.ask("does the acme api learn from my calls").explanation
+    assert ex.top and ex.top[0].score >= ex.top[-1].score
+    assert "margin" in ex.reason and ex.margin > 0
+
+
+@pytest.mark.parametrize(("question", "surface", "entry", "named"), [
+    ("does cc send my code to anthropic??", None, "code-what-is-sent", "claude-code"),
+    ("using claude code with an api key, is my code trained on", None,
+     "code-training-commercial", "claude-code"),
+    ("on my max plan, does claude code train on my repo", None, "code-training-consumer",
+     "claude-code"),
+    ("how long do they keep incognito chats", None, "ai-incognito-retention", None),
+    ("is training on by default", "claude-api", "api-training-default", "claude-api"),
+])
+def test_shipped_knowledge_surface_rules(shipped: AnswerService, question: str,
+                                         surface: str | None, entry: str,
+                                         named: str | None) -> None:
+    result = shipped.ask(question, surface)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == entry
+    if named:
+        assert result.surface == named
+
+
+def test_two_products_named_is_a_comparison(shipped: AnswerService) -> None:
+    result = shipped.ask("api vs claude.ai privacy")
+    assert result.surface is None
+
+
+def test_claude_code_without_account_shows_both_account_versions(shipped: AnswerService) -> None:
+    result = shipped.ask("does claude code train on my code")
+    ids = {v.id for v in result.variants}
+    assert {"code-training-consumer", "code-training-commercial"} <= ids
