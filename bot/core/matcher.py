@@ -52,9 +52,9 @@ class MatchSettings:
     surface_bonus: float = 6.0
     off_surface_penalty: float = 12.0
     parent_tolerance: float = 8.0
-    max_candidates: int = 30  # phrasings scored with rapidfuzz
+    max_candidates: int = 15  # phrasings scored with rapidfuzz
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
-    max_entries: int = 40  # entries kept after the distinctive-word prefilter
+    max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
@@ -232,7 +232,7 @@ class Index:
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
-def _question_sentences(text: str, limit: int = 4) -> list[str]:
+def _question_sentences(text: str, limit: int = 2) -> list[str]:
     """The sentences of a long post most likely to hold its question: asked ones, then the last."""
     sentences = [s.strip() for s in _SENTENCE.findall(text[:4000]) if len(s.split()) >= 3]
     asked = [s for s in sentences if s.endswith("?")]
