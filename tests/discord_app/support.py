@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakediscord import FakeDiscord
+from fakediscord.server import message_bodies
 
 from bot.core.result import Outcome
 from bot.core.service import AnswerService
@@ -24,21 +25,6 @@ def pick(service: AnswerService, outcome: Outcome, *, variants: bool = False) ->
         if result.outcome == outcome and result.varies_by_surface == variants:
             return question
     raise AssertionError(f"no question in the knowledge gives {outcome} (variants={variants})")
-
-
-def message_bodies(fake: FakeDiscord) -> list[dict[str, Any]]:
-    """Every body that created or edited a visible message."""
-    out = []
-    for r in fake.requests:
-        if not r.route or not isinstance(r.body, dict):
-            continue
-        if r.route.endswith("/callback") and r.body.get("type") in (4, 7):
-            out.append(r.body.get("data") or {})
-        elif r.route == "/channels/{channel_id}/messages" or (
-            r.route.startswith("/webhooks/") and r.method in {"POST", "PATCH"}
-        ):
-            out.append(r.body)
-    return out
 
 
 def assert_no_pings(fake: FakeDiscord) -> None:

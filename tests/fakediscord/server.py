@@ -752,3 +752,18 @@ class FakeDiscord:
             return None
 
         return await self.wait_for(found, within)
+
+
+def message_bodies(fake: FakeDiscord) -> list[dict[str, Any]]:
+    """Every body that created or edited a visible message."""
+    out = []
+    for r in fake.requests:
+        if not r.route or not isinstance(r.body, dict):
+            continue
+        if r.route.endswith("/callback") and r.body.get("type") in (4, 7):
+            out.append(r.body.get("data") or {})
+        elif r.route == "/channels/{channel_id}/messages" or (
+            r.route.startswith("/webhooks/") and r.method in {"POST", "PATCH"}
+        ):
+            out.append(r.body)
+    return out

@@ -19,7 +19,7 @@ from typing import Any
 
 from fakediscord import payloads
 from fakediscord.faults import FaultyDiscord
-from fakediscord.server import Interaction
+from fakediscord.server import Interaction, message_bodies
 
 from bot.core.result import Outcome
 from bot.core.service import AnswerService
@@ -146,21 +146,6 @@ def unanswerable(service: AnswerService, count: int) -> list[str]:
                 if len(out) == count:
                     return out
     raise AssertionError("not enough unanswerable questions")
-
-
-def message_bodies(fake: FaultyDiscord) -> list[dict[str, Any]]:
-    """Every body that created or edited a visible message."""
-    out = []
-    for r in fake.requests:
-        if not r.route or not isinstance(r.body, dict):
-            continue
-        if r.route.endswith("/callback") and r.body.get("type") in (4, 7):
-            out.append(r.body.get("data") or {})
-        elif r.route == "/channels/{channel_id}/messages" or (
-            r.route.startswith("/webhooks/") and r.method in {"POST", "PATCH"}
-        ):
-            out.append(r.body)
-    return out
 
 
 def embed_problems(embed: dict[str, Any]) -> list[str]:
