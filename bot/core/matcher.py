@@ -190,19 +190,32 @@ class Index:
             completions=completions,
         )
 
-    def detect_surface(self, plain: str) -> str | None:
-        """The one surface a question names, or None when it names none or compares several.
+    def detect_surface(self, plain: str, terms_hint: str | None = None
+                       ) -> tuple[str | None, bool]:
+        """The one surface a question names, and whether it compares surfaces or terms.
 
-        Words that also signal terms ("api key") only count when nothing else is named, so
-        "app X with an api key" is about app X while "api vs web app" compares two surfaces.
+        Account phrases ("api key") only count when nothing else is named, so "app X with an
+        api key" is about app X. A named surface whose own terms are the account's terms is
+        read as the account when another product is named too ("we run app X on our
+        platform key"). A product named beside an account under other terms ("the api or a
+        consumer plan?") is a comparison.
         """
         if self.surface_re is None:
-            return None
+            return None, False
         without_terms = self.terms_re.sub(" ", plain) if self.terms_re else plain
         named = {self.surface_words[m.group()] for m in self.surface_re.finditer(without_terms)}
         if not named:
             named = {self.surface_words[m.group()] for m in self.surface_re.finditer(plain)}
-        return named.pop() if len(named) == 1 else None
+        surfaces = self.knowledge.surfaces
+        if terms_hint and len(named) > 1:
+            named = {s for s in named if surfaces[s].terms != terms_hint} or named
+        if len(named) != 1:
+            return None, len(named) > 1
+        surface = named.pop()
+        own_terms = self.knowledge.terms.get(surfaces[surface].terms)
+        if terms_hint and own_terms and own_terms.words and own_terms.id != terms_hint:
+            return None, True
+        return surface, False
 
     def detect_terms(self, plain: str) -> str | None:
         """Terms the question signals by account words ("on my max plan"), if exactly one."""
@@ -341,11 +354,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if surface is not None and surface not in index.knowledge.surfaces:
         surface = None
     surface_source = "explicit" if surface else ""
-    if surface is None:
-        surface = index.detect_surface(norm.plain)
-        surface_source = "text" if surface else ""
     terms_hint = index.detect_terms(norm.plain)
-    if surface is None and terms_hint:
+    compared = False
+    if surface is None:
+        surface, compared = index.detect_surface(norm.plain, terms_hint)
+        surface_source = "text" if surface else ""
+    if surface is None and terms_hint and not compared:
         surface = index.knowledge.terms[terms_hint].surface
         surface_source = "terms" if surface else ""
     folds = norm.folds

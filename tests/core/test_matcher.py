@@ -103,3 +103,14 @@ def test_claude_code_without_account_shows_both_account_versions(shipped: Answer
     result = shipped.ask("does claude code train on my code")
     ids = {v.id for v in result.variants}
     assert {"code-training-consumer", "code-training-commercial"} <= ids
+
+
+def test_product_named_as_the_account_yields_to_the_other_product(shipped: AnswerService) -> None:
+    result = shipped.ask("company pays for api, we run claude code on a console key, any training?")
+    assert result.surface == "claude-code" and result.entry.id == "code-training-commercial"
+
+
+def test_product_beside_an_account_under_other_terms_is_a_comparison(
+        shipped: AnswerService) -> None:
+    result = shipped.ask("should i just use the api instead of a pro plan for privacy")
+    assert result.surface is None
