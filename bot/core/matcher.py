@@ -26,7 +26,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
-from bot.core.normalise import Normalised, Normaliser, stem
+from bot.core.normalise import Normaliser
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.knowledge.model import Entry, Knowledge
 
@@ -265,8 +265,8 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
     return surface in entry.surfaces
 
 
-def _score_entries(index: Index, norm: Normalised, tokens: tuple[str, ...],
-                   settings: MatchSettings) -> dict[int, tuple[float, int]]:
+def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings
+                   ) -> dict[int, tuple[float, int]]:
     """Best combined score per entry index, with the phrasing that produced it."""
     unknown = index.unknown_idf * settings.unknown_weight
     weights = {t: index.idf.get(t, unknown) for t in set(tokens)}
@@ -380,7 +380,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if not tokens:
         return result(Outcome.NONE, "nothing to match after removing filler")
 
-    scored = _score_entries(index, norm, tokens, settings)
+    scored = _score_entries(index, tokens, settings)
     if len(tokens) > settings.long_question_tokens:
         # A long post usually ends with (or marks with "?") the actual question; its context
         # words dilute the whole. Score those sentences alone and keep the clearer reading.
@@ -389,7 +389,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             part_tokens = index.normaliser(part).tokens
             if not part_tokens or len(part_tokens) >= len(tokens):
                 continue
-            part_scored = _score_entries(index, norm, part_tokens, settings)
+            part_scored = _score_entries(index, part_tokens, settings)
             part_best = max((v[0] for v in part_scored.values()), default=0.0)
             if part_best > best_whole:
                 scored, tokens, best_whole = part_scored, part_tokens, part_best
@@ -460,4 +460,4 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                   score=score, top=top, margin=round(margin, 1))
 
 
-__all__ = ["Index", "MatchSettings", "match", "stem"]
+__all__ = ["Index", "MatchSettings", "match"]

@@ -118,7 +118,7 @@ class Normaliser:
     """Cleans, removes filler, folds synonyms and stems, with everything compiled once."""
 
     def __init__(self, synonyms: Iterable[SynonymGroup] = (),
-                 fillers: Iterable[str] = DEFAULT_FILLERS, strip: Iterable[str] = ()) -> None:
+                 fillers: Iterable[str] = DEFAULT_FILLERS) -> None:
         self._fold_to: dict[str, str] = {}
         for group in synonyms:
             canonical = " ".join(tokenize(clean(group.canonical)))
@@ -128,9 +128,6 @@ class Normaliser:
                     self._fold_to[key] = canonical
         self._fold_re = self._alternation(self._fold_to)
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
-        # Phrases removed before matching (product names): the surface they name is handled
-        # by surface detection, so they must not outweigh the words that say what is asked.
-        self._strip_re = self._alternation({" ".join(tokenize(clean(p))): "" for p in strip})
         self._known: frozenset[str] = frozenset()
         self._known_list: list[str] = []
         self._typo_cutoff = 100.0
@@ -180,8 +177,6 @@ class Normaliser:
         working = plain
         if drop_fillers and self._filler_re is not None:
             working = self._filler_re.sub(" ", working)
-        if self._strip_re is not None:
-            working = self._strip_re.sub(" ", working)
         folds: list[str] = []
         if self._known_list:
             working = " ".join(self._correct(working.split(), folds))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.knowledge.model import Entry
@@ -53,7 +53,6 @@ class Result:
     suggestions: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
     knowledge_version: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def varies_by_surface(self) -> bool:
