@@ -21,10 +21,10 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.core.normalise import Normaliser
 from bot.core.result import Candidate, Explanation, Outcome, Result
@@ -89,7 +89,6 @@ class Index:
     parents: dict[str, tuple[str, ...]]
     position: dict[str, int]
     common: frozenset[str]
-    completions: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
@@ -169,7 +168,6 @@ class Index:
             for variant in entry.variants:
                 parents[variant].append(entry.id)
 
-        completions = [(q, e.id) for e in entries for q in (*e.questions, *extra.get(e.id, ()))]
         return cls(
             knowledge=knowledge,
             normaliser=normaliser,
@@ -187,7 +185,6 @@ class Index:
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
-            completions=completions,
         )
 
     def detect_surface(self, plain: str, terms_hint: str | None = None
@@ -224,22 +221,19 @@ class Index:
         found = {self.terms_words[m.group()] for m in self.terms_re.finditer(plain)}
         return found.pop() if len(found) == 1 else None
 
-    def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
-        """Alternate questions that fit the text typed so far (for autocomplete)."""
-        if not text.strip():
-            seen: set[str] = set()
-            picks = []
-            for question, entry_id in self.completions:
-                if entry_id not in seen:
-                    seen.add(entry_id)
-                    picks.append((question, entry_id))
-            return picks[:limit]
-        query = self.normaliser.words(text)
-        if not query:
-            return []
-        hits = process.extract(query, [q.casefold() for q, _ in self.completions],
-                               scorer=fuzz.WRatio, processor=None, limit=limit, score_cutoff=50)
-        return [self.completions[i] for _, _, i in hits]
+    def complete(self, text: str, limit: int = 25,
+                 settings: MatchSettings | None = None) -> list[tuple[str, str]]:
+        """Phrasings that fit the text typed so far, one per entry, best entry first.
+
+        Ranked by the same scoring as questions, so a half-typed question offers the entries
+        it is heading for; with nothing typed, each entry's first phrasing.
+        """
+        tokens = self.normaliser(text).tokens if text.strip() else ()
+        if not tokens:
+            return [(e.questions[0], e.id) for e in self.entries if e.questions][:limit]
+        scored = _score_entries(self, tokens, settings or MatchSettings())
+        ranked = sorted(scored.items(), key=lambda item: item[1][0], reverse=True)[:limit]
+        return [(self.phrasings[p].display, self.entries[e].id) for e, (_, p) in ranked]
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")

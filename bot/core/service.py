@@ -73,4 +73,4 @@ class AnswerService:
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Alternate questions that fit what is typed so far, as (question, entry id)."""
-        return self._snapshot.index.complete(text, limit)
+        return self._snapshot.index.complete(text, limit, self.settings)

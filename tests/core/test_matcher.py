@@ -114,3 +114,12 @@ def test_product_beside_an_account_under_other_terms_is_a_comparison(
         shipped: AnswerService) -> None:
     result = shipped.ask("should i just use the api instead of a pro plan for privacy")
     assert result.surface is None
+
+
+def test_autocomplete_offers_the_entries_a_half_typed_question_heads_for(
+        shipped: AnswerService) -> None:
+    picks = shipped.complete("how long are incognito", 25)
+    assert picks and picks[0][1].startswith("ai-incognito")
+    assert len({entry_id for _, entry_id in picks}) == len(picks)
+    assert len(shipped.complete("", 25)) == 25
+    assert shipped.complete("zzzz qqqq", 25) == []

@@ -149,7 +149,7 @@ async def test_autocomplete_offers_alternate_questions(running: Running) -> None
     assert reply.callback_type == 8
     choices = reply.body["choices"]
     assert 1 <= len(choices) <= 25
-    known = {q for e in running.knowledge.entries.values() for q in e.questions}
+    known = {q for e in running.knowledge.entries.values() for q in (e.title, *e.questions)}
     assert all(c["value"] in known or len(c["value"]) == 100 for c in choices)
     assert all(len(c["name"]) <= 100 for c in choices)
 
