@@ -89,6 +89,8 @@ class Settings:
             "hash_key": hash_key.encode() if hash_key else None,
             "log_level": env.get("POLICYBOT_LOG_LEVEL", "INFO").upper(),
             "cooldown_seconds": float(_int(env, "POLICYBOT_COOLDOWN_SECONDS", 5, 0)),
+            "duplicate_window_seconds": float(
+                _int(env, "POLICYBOT_DUPLICATE_WINDOW_SECONDS", 180, 0)),
             "gaps_per_user_per_hour": _int(env, "POLICYBOT_GAPS_PER_USER_PER_HOUR", 10, 1),
         }
         if data_dir is not None:

@@ -521,6 +521,10 @@ CURATION_COLOUR = discord.Colour.orange()
 NEEDS_STORAGE = "Curation needs the database, and this bot runs without one."
 NOT_MANAGER = "Only members with Manage Server can choose the curator role."
 UNKNOWN_ENTRY_ID = "There is no entry with that id. Pick one from the list as you type."
+NOTHING_TO_TEACH = (
+    "That gap is a 👎 without the asker's question, so there is no phrasing to teach: "
+    "dismiss it, or fix the entry in the knowledge files."
+)
 NOT_YOURS = "Only the curator who ran the command can page through it. Run it yourself."
 FEEDBACK_REASON_PROMPT = "What was wrong? (optional)"
 FEEDBACK_REASON_ALREADY = "Your reason was already noted. Thanks!"

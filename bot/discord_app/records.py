@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 RECENT_RESULTS = 2048
 
 
+#: What a 👎 gap records when the asker's words are not known (e.g. after a restart).
+_PLACEHOLDER = "(👎 on {entry})"
+
+
+def placeholder_question(entry_id: str) -> str:
+    return _PLACEHOLDER.format(entry=entry_id)
+
+
+def is_placeholder(question: str) -> bool:
+    """True for a 👎 gap without the asker's words: nothing a curator could teach."""
+    prefix, _, suffix = _PLACEHOLDER.partition("{entry}")
+    return question.startswith(prefix) and question.endswith(suffix)
+
+
 @dataclass(frozen=True, slots=True)
 class Asker:
     """Where a question came from. `user_id` is only ever hashed, never logged or stored."""
@@ -240,7 +254,7 @@ class Records:
         self, entry_id: str, asker: Asker, user: str, question: str | None
     ) -> int | None:
         event = GapEvent(
-            question=question or f"(👎 on {entry_id})",
+            question=question or placeholder_question(entry_id),
             user_hash=user,
             outcome="feedback",
             guild_id=asker.guild_id,

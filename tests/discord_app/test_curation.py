@@ -35,6 +35,7 @@ from bot.core.service import AnswerService
 from bot.discord_app import formatting, launch
 from bot.discord_app.client import PolicyBot, ShardedPolicyBot, create_bot
 from bot.discord_app.curation_views import review_items
+from bot.discord_app.records import placeholder_question
 from bot.errors import NotCurator, StorageUnavailable
 from bot.knowledge.locate import bundled_knowledge_dir
 from bot.knowledge.model import Knowledge
@@ -525,3 +526,11 @@ async def test_a_down_vote_takes_one_reason_stored_with_the_vote_and_gap(
     with sqlite3.connect(curated.settings.database) as db:
         rows = db.execute("SELECT vote, reason FROM feedback").fetchall()
     assert rows == [("down", "outdated")]
+
+
+async def test_gaps_resolve_refuses_a_down_vote_without_a_question(curated: Curated) -> None:
+    gap = await seed_gap(curated, placeholder_question("ai-retention"))
+    reply = await as_curator(curated.fake, "gaps resolve", gap=gap, entry="ai-retention")
+    assert reply.body["content"] == formatting.NOTHING_TO_TEACH
+    assert (await curated.storage.get_gap(gap)).status == GapStatus.OPEN
+    assert curated.service.snapshot.aliases == ()

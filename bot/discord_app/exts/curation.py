@@ -24,6 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_app import curation_views, formatting, respond
+from bot.discord_app.records import is_placeholder
 from bot.errors import PolicybotError
 from bot.knowledge.loader import check_knowledge
 from bot.storage.base import GapNotFound, GapNotOpen, GapStatus
@@ -44,6 +45,12 @@ class UnknownEntryId(PolicybotError):
     """`/gaps resolve` named an entry id the knowledge does not have."""
 
     user_message = formatting.UNKNOWN_ENTRY_ID
+
+
+class NothingToTeach(PolicybotError):
+    """The gap has no words to learn: a 👎 recorded without the asker's question."""
+
+    user_message = formatting.NOTHING_TO_TEACH
 
 
 class NotManager(PolicybotError):
@@ -142,6 +149,8 @@ class Curation(commands.Cog):
                 raise GapNotFound(f"gap {gap}")
             if group.status != GapStatus.OPEN:
                 raise GapNotOpen(f"gap {gap} is {group.status}")
+            if is_placeholder(group.question):
+                raise NothingToTeach(f"gap {gap} is a 👎 without a question")
             known = bot.service.entry(entry.strip())
             if known is None:
                 raise UnknownEntryId(f"entry {entry!r}")
