@@ -61,7 +61,8 @@ class Settings:
     retention_days: int = 90
     hash_key: bytes | None = field(default=None, repr=False)
     log_level: str = "INFO"
-    cooldown_seconds: float = 5.0
+    cooldown_seconds: float = 10.0
+    cooldown_burst: int = 3
     duplicate_window_seconds: float = 180.0
     gaps_per_user_per_hour: int = 10
     review_age_days: int = 180
@@ -88,7 +89,8 @@ class Settings:
             "retention_days": _int(env, "POLICYBOT_RETENTION_DAYS", 90, 1),
             "hash_key": hash_key.encode() if hash_key else None,
             "log_level": env.get("POLICYBOT_LOG_LEVEL", "INFO").upper(),
-            "cooldown_seconds": float(_int(env, "POLICYBOT_COOLDOWN_SECONDS", 5, 0)),
+            "cooldown_seconds": float(_int(env, "POLICYBOT_COOLDOWN_SECONDS", 10, 0)),
+            "cooldown_burst": _int(env, "POLICYBOT_COOLDOWN_BURST", 3, 1),
             "duplicate_window_seconds": float(
                 _int(env, "POLICYBOT_DUPLICATE_WINDOW_SECONDS", 180, 0)),
             "gaps_per_user_per_hour": _int(env, "POLICYBOT_GAPS_PER_USER_PER_HOUR", 10, 1),

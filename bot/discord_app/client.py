@@ -78,7 +78,8 @@ class PolicyBotMixin:
         self.records = records
         self.sync_on_start = sync_on_start
         self.guards = guards.QuestionGuard(
-            settings.cooldown_seconds, settings.duplicate_window_seconds
+            settings.cooldown_seconds, settings.duplicate_window_seconds,
+            burst=settings.cooldown_burst,
         )
         self.housekeeping = Housekeeping(records, settings.retention_days)
 

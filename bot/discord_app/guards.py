@@ -70,37 +70,47 @@ class QuestionGuard:
         cooldown_seconds: float,
         duplicate_window_seconds: float,
         *,
+        burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cooldown_seconds = max(cooldown_seconds, 0.0)
         self.duplicate_window_seconds = max(duplicate_window_seconds, 0.0)
+        self.burst = max(burst, 1)
         self._clock = clock
-        self._last_question: OrderedDict[int, float] = OrderedDict()
+        #: Per user, the times of their recent questions (at most `burst`), oldest first.
+        self._recent: OrderedDict[int, tuple[float, ...]] = OrderedDict()
         self._answers: OrderedDict[tuple[int, str], tuple[float, str]] = OrderedDict()
 
     # ------------------------------------------------------------------ cooldown
     def wait_for(self, user_id: int) -> float:
-        """Seconds this user must still wait before asking again (0 when they may ask)."""
+        """Seconds this user must still wait before asking again (0 when they may ask).
+
+        A member may ask `burst` questions within `cooldown_seconds` (a quick follow-up is
+        normal); the next waits until the oldest of those leaves the window.
+        """
         if self.cooldown_seconds <= 0:
             return 0.0
-        last = self._last_question.get(user_id)
-        if last is None:
+        recent = self._recent.get(user_id, ())
+        if len(recent) < self.burst:
             return 0.0
-        return max(0.0, last + self.cooldown_seconds - self._clock())
+        return max(0.0, recent[0] + self.cooldown_seconds - self._clock())
 
     def admit(self, user_id: int) -> float:
-        """Start the user's cooldown if they may ask now; else return the seconds left.
+        """Count the question if the user may ask now; else return the seconds left.
 
-        Checking and starting in one call matters: two interactions from one user arriving
-        together must not both pass.
+        Checking and counting in one call matters: interactions from one user arriving
+        together must not all pass.
         """
         wait = self.wait_for(user_id)
         if wait > 0:
             return wait
         if self.cooldown_seconds > 0:
-            self._last_question[user_id] = self._clock()
-            self._last_question.move_to_end(user_id)
-            self._trim(self._last_question, MAX_TRACKED_USERS, self.cooldown_seconds)
+            now = self._clock()
+            window = self.cooldown_seconds
+            kept = tuple(t for t in self._recent.get(user_id, ()) if now - t < window)
+            self._recent[user_id] = (*kept, now)[-self.burst :]
+            self._recent.move_to_end(user_id)
+            self._trim(self._recent, MAX_TRACKED_USERS, self.cooldown_seconds)
         return 0.0
 
     # ------------------------------------------------------------------ duplicates
@@ -140,7 +150,7 @@ class QuestionGuard:
         now = self._clock()
         while table:
             _key, value = next(iter(table.items()))
-            at = value[0] if isinstance(value, tuple) else value
+            at = value[-1] if table is self._recent else value[0]
             if len(table) > limit or now - at > window:
                 table.popitem(last=False)
             else:

@@ -75,10 +75,12 @@ async def test_hostile_questions_never_ping_and_never_break_an_embed(
 async def test_cooldown_is_per_user_polite_and_only_for_questions(
     fake: FaultyDiscord, knowledge: Knowledge
 ) -> None:
-    async with start_bot(fake, knowledge, cooldown_seconds=30) as run:
-        first, second = questions(run.service, Outcome.ANSWER, 2)
+    async with start_bot(fake, knowledge, cooldown_seconds=30, cooldown_burst=2) as run:
+        first, second, third = questions(run.service, Outcome.ANSWER, 3)
         answered = await fake.reply(await fake.slash("ask", question=first))
         assert answered.embeds and not answered.ephemeral
+        follow_up = await fake.reply(await fake.slash("ask", question=third))
+        assert follow_up.embeds, "a quick follow-up within the burst is answered"
         refused = await fake.reply(await fake.slash("ask", question=second))
         assert refused.ephemeral and not refused.embeds
         assert refused.body["content"].startswith("One moment, please: you can ask again in")
@@ -248,7 +250,9 @@ async def test_logs_hold_no_token_no_user_ids_and_no_question_text_at_info(
     users = [member(i) for i in range(4)]
     async with (
         MemoryStorage() as storage,
-        start_bot(fake, knowledge, storage=storage, cooldown_seconds=30) as run,
+        start_bot(
+            fake, knowledge, storage=storage, cooldown_seconds=30, cooldown_burst=1
+        ) as run,
     ):
         answer_q = questions(run.service, Outcome.ANSWER, 1)[0]
         gap_q = unanswerable(run.service, 1)[0]
