@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fakediscord import FakeDiscord
+from fakediscord.running import started
 from support import assert_no_pings
 
 from bot.core.service import AnswerService
@@ -84,18 +84,8 @@ async def start_bot(
     )
     service = AnswerService(knowledge)
     bot = create_bot(settings, service, storage, guild_ready_timeout=0.05)
-    task = asyncio.create_task(bot.start(TOKEN))
-    try:
-        async with asyncio.timeout(10):
-            while not bot.is_ready():
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
+    async with started(bot, TOKEN):
         yield Running(bot, fake, service)
-    finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 5)
 
 
 @pytest.fixture

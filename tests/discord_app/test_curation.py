@@ -28,6 +28,7 @@ import pytest
 from conftest import TOKEN
 from fakediscord import FakeDiscord, Reply, RoleOption
 from fakediscord import payloads as fake_payloads
+from fakediscord.running import started
 from support import UNANSWERABLE, pick
 
 from bot.core.result import Outcome
@@ -101,18 +102,8 @@ async def start_curated(
         else:
             service = AnswerService(knowledge, aliases=aliases)
         bot = create_bot(settings, service, storage, guild_ready_timeout=0.05)
-        task = asyncio.create_task(bot.start(TOKEN))
-        try:
-            async with asyncio.timeout(10):
-                while not bot.is_ready():
-                    if task.done():
-                        task.result()
-                    await asyncio.sleep(0.01)
+        async with started(bot, TOKEN):
             yield Curated(bot, fake, settings)
-        finally:
-            await bot.close()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, 5)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ tests need the guards, storage and timings under their own control.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shutil
@@ -19,6 +18,7 @@ from typing import Any
 
 from fakediscord import payloads
 from fakediscord.faults import FaultyDiscord
+from fakediscord.running import started
 from fakediscord.server import Interaction, message_bodies
 
 from bot.core.result import Outcome
@@ -72,18 +72,8 @@ async def start_bot(
     )
     service = AnswerService(knowledge)
     bot = create_bot(settings, service, storage, guild_ready_timeout=0.05)
-    task = asyncio.create_task(bot.start(TOKEN))
-    try:
-        async with asyncio.timeout(15):
-            while not bot.is_ready():
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
+    async with started(bot, TOKEN, ready_within=15):
         yield Bot(bot, fake, service, storage, settings)
-    finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 5)
 
 
 def member(n: int) -> dict[str, Any]:
