@@ -31,6 +31,7 @@ class Item:
     expect: str | None
     split: str
     topic: str
+    also: tuple[str, ...] = ()  # other entries that answer the question just as fully
 
 
 @dataclass(slots=True)
@@ -121,8 +122,10 @@ def load_items(path: Path, split: str | None = None) -> list[Item]:
     raw = data.get("questions", []) if isinstance(data, dict) else data
     items = []
     for row in raw or []:
+        also = row.get("also") or ()
         item = Item(q=str(row.get("q", "")), surface=row.get("surface"), expect=row.get("expect"),
-                    split=str(row.get("split", "dev")), topic=str(row.get("topic", "")))
+                    split=str(row.get("split", "dev")), topic=str(row.get("topic", "")),
+                    also=tuple(str(a) for a in ([also] if isinstance(also, str) else also)))
         if split is None or item.split == split:
             items.append(item)
     return items
@@ -137,12 +140,13 @@ def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
     latencies: list[float] = []
     unknown = Counter()
     for item in items:
-        if item.expect is not None and item.expect not in knowledge.entries:
-            unknown[item.expect] += 1
+        for expected_id in (item.expect, *item.also):
+            if expected_id is not None and expected_id not in knowledge.entries:
+                unknown[expected_id] += 1
         start = time.perf_counter()
         result = service.ask(item.q, item.surface, explain=False)
         latencies.append((time.perf_counter() - start) * 1000)
-        accepted = {item.expect} if item.expect else set()
+        accepted = {item.expect, *item.also} if item.expect else set()
         expected = knowledge.entries.get(item.expect) if item.expect else None
         topic = item.topic or (expected.topic if expected else "(must not answer)")
         for tally in (overall, per_split[item.split], per_topic[topic]):

@@ -149,6 +149,9 @@ class Normaliser:
                 continue
             hits = process.extract(word, self._known_list, scorer=fuzz.ratio, processor=None,
                                    score_cutoff=self._typo_cutoff, limit=5)
+            # People rarely mistype a word's first letter, while a different word that merely
+            # rhymes ("certifications" / "verification") would smuggle in a wrong topic.
+            hits = [hit for hit in hits if hit[0][0] == word[0]]
             if not hits:
                 fixed.append(word)
                 continue
