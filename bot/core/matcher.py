@@ -54,6 +54,10 @@ class MatchSettings:
     parent_tolerance: float = 8.0
     max_candidates: int = 15  # phrasings scored with rapidfuzz
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
+    long_scale_power: float = 1.0  # how far a long post's length is discounted
+    min_part_tokens: int = 5  # shorter sentences of a long post are context, not the ask
+    long_answer_threshold: float = 40.0
+    long_margin: float = 6.0
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
@@ -84,8 +88,10 @@ class Index:
     bags: list[dict[str, float]]  # per entry: token -> how central it is (0-1]
     surface_words: dict[str, str]
     terms_words: dict[str, str]
+    hint_words: dict[str, str]
     surface_re: re.Pattern[str] | None
     terms_re: re.Pattern[str] | None
+    hint_re: re.Pattern[str] | None
     parents: dict[str, tuple[str, ...]]
     position: dict[str, int]
     common: frozenset[str]
@@ -162,6 +168,8 @@ class Index:
                     surface_words.setdefault(key, surface.id)
         terms_words = {normaliser.words(w): t.id for t in knowledge.terms.values()
                        for w in t.words if normaliser.words(w)}
+        hint_words = {normaliser.words(w): s.id for s in knowledge.surfaces.values()
+                      for w in s.hints if normaliser.words(w)}
 
         parents: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
@@ -180,8 +188,10 @@ class Index:
             bags=bags,
             surface_words=surface_words,
             terms_words=terms_words,
+            hint_words=hint_words,
             surface_re=_phrase_pattern(surface_words),
             terms_re=_phrase_pattern(terms_words),
+            hint_re=_phrase_pattern(hint_words),
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
@@ -214,6 +224,13 @@ class Index:
             return None, True
         return surface, False
 
+    def detect_hint(self, plain: str) -> str | None:
+        """The one surface whose own features the question names ("incognito"), if exactly one."""
+        if self.hint_re is None:
+            return None
+        found = {self.hint_words[m.group()] for m in self.hint_re.finditer(plain)}
+        return found.pop() if len(found) == 1 else None
+
     def detect_terms(self, plain: str) -> str | None:
         """Terms the question signals by account words ("on my max plan"), if exactly one."""
         if self.terms_re is None:
@@ -240,11 +257,11 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 def _question_sentences(text: str, limit: int = 2) -> list[str]:
-    """The sentences of a long post most likely to hold its question: asked ones, then the last."""
+    """The sentences of a long post that hold its question: the last asked ones, else the end."""
     sentences = [s.strip() for s in _SENTENCE.findall(text[:4000]) if len(s.split()) >= 3]
     asked = [s for s in sentences if s.endswith("?")]
-    picks = asked[-2:] + sentences[-2:]
-    return list(dict.fromkeys(picks))[:limit]
+    # A statement beside a question is context ("my setting is on"), not the ask.
+    return (asked or sentences)[::-1][:limit]
 
 
 def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
@@ -268,6 +285,10 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     known = [t for t in weights if t in index.entry_postings]
     if total <= 0 or not known:
         return {}
+    # A long post carries context around its question; judge phrasings against a question
+    # of ordinary length so the context dilutes less (containment rather than likeness).
+    if len(tokens) > settings.long_question_tokens:
+        total *= (settings.long_question_tokens / len(tokens)) ** settings.long_scale_power
     # Entries first: how much of the question each entry's central words cover, walking only
     # the posting lists of distinctive words (common ones would touch most of a large
     # knowledge base). Only the best entries' phrasings are then compared one by one.
@@ -284,7 +305,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     candidates: list[tuple[float, int, float]] = []
     for e, covered in shortlist:
         bag = index.bags[e]
-        coverage[e] = (covered + sum(weights[t] * bag.get(t, 0.0) for t in rest)) / total
+        coverage[e] = min(1.0, (covered + sum(weights[t] * bag.get(t, 0.0) for t in rest)) / total)
         local = index.entry_phrasings[e]
         shared: dict[int, float] = defaultdict(float)
         for token in known:
@@ -356,6 +377,9 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if surface is None and terms_hint and not compared:
         surface = index.knowledge.terms[terms_hint].surface
         surface_source = "terms" if surface else ""
+    if surface is None and not compared and not terms_hint:
+        surface = index.detect_hint(norm.plain)
+        surface_source = "feature" if surface else ""
     folds = norm.folds
     version = index.knowledge.version
 
@@ -375,13 +399,14 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.NONE, "nothing to match after removing filler")
 
     scored = _score_entries(index, tokens, settings)
-    if len(tokens) > settings.long_question_tokens:
+    long_post = len(tokens) > settings.long_question_tokens
+    if long_post:
         # A long post usually ends with (or marks with "?") the actual question; its context
         # words dilute the whole. Score those sentences alone and keep the clearer reading.
         best_whole = max((v[0] for v in scored.values()), default=0.0)
         for part in _question_sentences(question):
             part_tokens = index.normaliser(part).tokens
-            if not part_tokens or len(part_tokens) >= len(tokens):
+            if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
                 continue
             part_scored = _score_entries(index, part_tokens, settings)
             part_best = max((v[0] for v in part_scored.values()), default=0.0)
@@ -394,7 +419,9 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             fits = _surface_fits(entry, surface) or any(
                 _surface_fits(index.knowledge.entries[v], surface) for v in entry.variants)
             if fits:
-                score += settings.surface_bonus if len(entry.surfaces) < 5 else 0.0
+                # A feature hint already scores as a matched word; a bonus would count it twice.
+                if len(entry.surfaces) < 5 and surface_source != "feature":
+                    score += settings.surface_bonus
             elif surface_source == "explicit":
                 continue
             else:
@@ -426,7 +453,11 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     confident = (
         best_score >= settings.confident
         or (best_score >= settings.answer_threshold and margin >= settings.margin)
-        or (best_score >= settings.answer_floor and margin >= settings.strong_margin))
+        or (best_score >= settings.answer_floor and margin >= settings.strong_margin)
+        # A long post is judged against an ordinary-length question, so its scores run
+        # lower on the same evidence; it has its own, measured bar.
+        or (long_post and best_score >= settings.long_answer_threshold
+            and margin >= settings.long_margin))
     if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"

@@ -29,7 +29,7 @@ class Explanation:
 
     normalised: str
     folds: tuple[str, ...] = ()  # "phrase -> canonical" synonym folds applied
-    surface_source: str = ""  # "explicit", "text" or "" (none)
+    surface_source: str = ""  # "explicit", "text", "terms", "feature" or "" (none)
     top: tuple[Candidate, ...] = ()
     margin: float = 0.0
     reason: str = ""

@@ -98,6 +98,7 @@ TERMS_FIELDS = {
 }
 SURFACE_FIELDS = {
     "id": TEXT, "name": TEXT, "terms": TEXT, "words": LIST, "command": MAP, "overview": MAP,
+    "hints": OPT_LIST,
 }
 COMMAND_FIELDS = {"name": TEXT, "description": TEXT}
 OVERVIEW_ITEM_FIELDS = {"text": TEXT, "entries": LIST}
@@ -345,8 +346,9 @@ def _load_surfaces(
                 refs.append((ident, path, irec.line_of("entries"), f"overview {key}", ids))
                 overview_fields.append(OverviewField(key, label, _text(irec.get("text")), ids))
         words = tuple(w.casefold() for w in _strings(rec.get("words")))
+        hints = tuple(w.casefold() for w in _strings(rec.get("hints")))
         surfaces[ident] = Surface(ident, _text(rec.get("name")), term, words, cname, cdesc,
-                                  tuple(overview_fields), col.rel(path), rec.line)
+                                  tuple(overview_fields), col.rel(path), rec.line, hints)
     for ident, term in terms.items():
         if term.surface and term.surface not in surfaces:
             col.add(path, terms_lines[ident], ident, f"surface {term.surface!r} does not exist",

@@ -71,6 +71,9 @@ class Surface:
     overview: tuple[OverviewField, ...]
     file: str = ""
     line: int = 0
+    # Features only this surface has ("incognito"): a question naming one is about this
+    # surface even when it names no product. Unlike `words`, hints stay match evidence.
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

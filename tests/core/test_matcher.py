@@ -123,3 +123,26 @@ def test_autocomplete_offers_the_entries_a_half_typed_question_heads_for(
     assert len({entry_id for _, entry_id in picks}) == len(picks)
     assert len(shipped.complete("", 25)) == 25
     assert shipped.complete("zzzz qqqq", 25) == []
+
+
+def test_a_feature_only_one_surface_has_names_that_surface(mini: AnswerService) -> None:
+    general = mini.ask("is training on by default")
+    assert general.surface is None and general.entry.id == "training-default"
+    hinted = mini.ask("is training on by default when the learn toggle is on?")
+    assert hinted.outcome is Outcome.ANSWER and hinted.entry.id == "app-training"
+    assert hinted.surface == "acme-app" and hinted.explanation.surface_source == "feature"
+
+
+LONG_CONTEXT = ("I've been using Claude for about a year, mostly for work emails and drafting "
+                "documents for clients. My manager asked me to find out what happens to all of "
+                "it, because our company has a strict policy about third-party tools. ")
+
+
+def test_a_long_post_is_answered_by_its_question_sentence(shipped: AnswerService) -> None:
+    result = shipped.ask(LONG_CONTEXT + "Are incognito chats deleted right away or kept a while?")
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "ai-incognito-retention"
+
+
+def test_a_long_off_topic_post_is_not_answered(shipped: AnswerService) -> None:
+    result = shipped.ask(LONG_CONTEXT + "Anyway, any good pizza places that deliver late at night?")
+    assert result.outcome is Outcome.NONE
