@@ -89,9 +89,11 @@ class Index:
     surface_words: dict[str, str]
     terms_words: dict[str, str]
     hint_words: dict[str, str]
+    scope_words: dict[str, str]  # phrase -> the out-of-scope topic it signals
     surface_re: re.Pattern[str] | None
     terms_re: re.Pattern[str] | None
     hint_re: re.Pattern[str] | None
+    scope_re: re.Pattern[str] | None
     parents: dict[str, tuple[str, ...]]
     position: dict[str, int]
     common: frozenset[str]
@@ -170,6 +172,8 @@ class Index:
                        for w in t.words if normaliser.words(w)}
         hint_words = {normaliser.words(w): s.id for s in knowledge.surfaces.values()
                       for w in s.hints if normaliser.words(w)}
+        scope_words = {normaliser.words(w): t.topic for t in knowledge.out_of_scope
+                       for w in t.phrases if normaliser.words(w)}
 
         parents: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
@@ -189,9 +193,11 @@ class Index:
             surface_words=surface_words,
             terms_words=terms_words,
             hint_words=hint_words,
+            scope_words=scope_words,
             surface_re=_phrase_pattern(surface_words),
             terms_re=_phrase_pattern(terms_words),
             hint_re=_phrase_pattern(hint_words),
+            scope_re=_phrase_pattern(scope_words),
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
@@ -230,6 +236,13 @@ class Index:
             return None
         found = {self.hint_words[m.group()] for m in self.hint_re.finditer(plain)}
         return found.pop() if len(found) == 1 else None
+
+    def out_of_scope(self, plain: str) -> list[str]:
+        """The out-of-scope topics the question names ("chatgpt" -> other vendors)."""
+        if self.scope_re is None:
+            return []
+        return list(dict.fromkeys(self.scope_words[m.group()]
+                                  for m in self.scope_re.finditer(plain)))
 
     def detect_terms(self, plain: str) -> str | None:
         """Terms the question signals by account words ("on my max plan"), if exactly one."""
@@ -458,6 +471,14 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         # lower on the same evidence; it has its own, measured bar.
         or (long_post and best_score >= settings.long_answer_threshold
             and margin >= settings.long_margin))
+    # In a long post only the question sentences count: "our pricing algorithm" as context
+    # does not make a question about transcripts a pricing question.
+    asked = " ".join(_question_sentences(question)) if long_post else ""
+    outside = index.out_of_scope(index.normaliser.words(asked) if long_post else norm.plain)
+    if confident and outside and best_score < settings.confident:
+        # The question names something this knowledge does not cover; a partial overlap of
+        # words with an entry is then more likely chance than an answer.
+        confident = False
     if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
@@ -475,7 +496,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                 continue
             seen.update({entry.id, *entry.variants, *index.parents.get(entry.id, ())})
             picks.append(Candidate(entry, round(min(s, 100.0), 1), index.phrasings[p].display))
-        reason = (f"best score {score} below {settings.answer_threshold}"
+        reason = (f"names {', '.join(outside)}, which this knowledge does not cover"
+                  if outside else f"best score {score} below {settings.answer_threshold}"
                   if best_score < settings.answer_threshold
                   else f"margin {margin:.1f} over the runner-up is too thin")
         return result(Outcome.SUGGEST, reason, score=score, suggestions=tuple(picks), top=top,

@@ -21,6 +21,7 @@ from bot.knowledge.model import (
     Entry,
     Knowledge,
     OverviewField,
+    ScopeTopic,
     Source,
     Surface,
     SynonymGroup,
@@ -103,6 +104,7 @@ SURFACE_FIELDS = {
 COMMAND_FIELDS = {"name": TEXT, "description": TEXT}
 OVERVIEW_ITEM_FIELDS = {"text": TEXT, "entries": LIST}
 SYNONYM_FIELDS = {"canonical": TEXT, "phrases": LIST}
+SCOPE_FIELDS = {"topic": TEXT, "phrases": LIST}
 ENTRY_FIELDS = {
     "id": TEXT, "title": TEXT, "surfaces": LIST, "terms": LIST, "topic": TEXT,
     "questions": LIST, "answer": TEXT, "quote": TEXT, "source": TEXT,
@@ -378,6 +380,34 @@ def _load_synonyms(col: _Collector, root: Path) -> tuple[SynonymGroup, ...]:
     return tuple(groups)
 
 
+def _load_scope(col: _Collector, root: Path) -> tuple[tuple[ScopeTopic, int], ...]:
+    path = root / "scope.yaml"
+    data = _read(col, path, "out_of_scope", required=False)
+    topics: list[tuple[ScopeTopic, int]] = []
+    for raw, line in _records(col, path, data, "out_of_scope") if data else []:
+        rec, _ = col.record(path, raw, SCOPE_FIELDS, "out-of-scope topic", line)
+        if rec is None:
+            continue
+        topics.append((ScopeTopic(_text(rec.get("topic")),
+                                  tuple(p.casefold() for p in _strings(rec.get("phrases")))),
+                       rec.line_of("phrases")))
+    return tuple(topics)
+
+
+def _check_scope(col: _Collector, root: Path, scope: tuple[tuple[ScopeTopic, int], ...],
+                 entries: dict[str, Entry]) -> None:
+    """An out-of-scope phrase used in an entry's own questions would hide that entry."""
+    texts = [(e.id, q.casefold()) for e in entries.values() for q in (e.title, *e.questions)]
+    for topic, line in scope:
+        for phrase in topic.phrases:
+            pattern = re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])")
+            used = next((ident for ident, text in texts if pattern.search(text)), None)
+            if used:
+                col.add(root / "scope.yaml", line, topic.topic,
+                        f"out-of-scope phrase {phrase!r} is in a question of entry {used!r}",
+                        "drop the phrase here, or reword that entry's question")
+
+
 def _load_entries(
     col: _Collector, root: Path
 ) -> tuple[dict[str, Entry], dict[str, tuple[Path, LineDict]]]:
@@ -534,11 +564,13 @@ def check_knowledge(directory: Path | str) -> tuple[Knowledge | None, list[Probl
     sources = _load_sources(col, root)
     terms, surfaces, overview_refs = _load_surfaces(col, root)
     synonyms = _load_synonyms(col, root)
+    out_of_scope = _load_scope(col, root)
     entries, raw_by_id = _load_entries(col, root)
     comparison, row_refs = _load_comparison(col, root, terms)
     if col.unreadable:
         return None, col.problems
     _check_references(col, entries, raw_by_id, sources, terms, surfaces)
+    _check_scope(col, root, out_of_scope, entries)
     for surface_id, path, line, what, ids in overview_refs:
         for ident in ids:
             if ident not in entries:
@@ -560,6 +592,7 @@ def check_knowledge(directory: Path | str) -> tuple[Knowledge | None, list[Probl
         synonyms=synonyms,
         comparison=comparison,
         version=_content_hash(root),
+        out_of_scope=tuple(topic for topic, _ in out_of_scope),
     ), []
 
 

@@ -85,6 +85,18 @@ class SynonymGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeTopic:
+    """A topic asked about near this knowledge that it does not cover (pricing, other vendors).
+
+    Its phrases mark a question as probably out of scope, so a chance overlap of words with an
+    entry is not enough to answer it.
+    """
+
+    topic: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One sourced answer: our words, one verbatim quote, and where it comes from."""
 
@@ -139,6 +151,7 @@ class Knowledge:
     synonyms: tuple[SynonymGroup, ...]
     comparison: Comparison | None
     version: str = field(default="")  # content hash, to tell two loads apart
+    out_of_scope: tuple[ScopeTopic, ...] = ()
 
     @staticmethod
     def freeze(mapping: dict) -> Mapping:

@@ -146,3 +146,23 @@ def test_a_long_post_is_answered_by_its_question_sentence(shipped: AnswerService
 def test_a_long_off_topic_post_is_not_answered(shipped: AnswerService) -> None:
     result = shipped.ask(LONG_CONTEXT + "Anyway, any good pizza places that deliver late at night?")
     assert result.outcome is Outcome.NONE
+
+
+def test_a_question_naming_an_out_of_scope_topic_needs_a_near_exact_match(
+        shipped: AnswerService) -> None:
+    vendor = shipped.ask("chatgpt temporary chat how long kept")
+    assert vendor.outcome is not Outcome.ANSWER
+    assert "other AI vendors" in vendor.explanation.reason
+    assert shipped.ask("how do i cancel my subscription").outcome is not Outcome.ANSWER
+    plain = shipped.ask("how long does anthropic keep incognito chats")
+    assert plain.outcome is Outcome.ANSWER and plain.entry.id == "ai-incognito-retention"
+
+
+def test_out_of_scope_words_in_a_long_posts_context_do_not_block_it(
+        shipped: AnswerService) -> None:
+    result = shipped.ask(
+        "I use the Claude browser extension in Chrome a lot, mostly for comparing prices "
+        "between shops and filling in forms. My wife asked me whether all of this is saved "
+        "forever and I could not answer her. How long does Anthropic keep the data from "
+        "Claude in Chrome sessions?")
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "chrome-retention"

@@ -212,3 +212,24 @@ def test_duplicate_yaml_key_is_reported(kb: Path) -> None:
 )
 def test_count_sentences(text: str, expected: int) -> None:
     assert count_sentences(text) == expected
+
+
+def test_out_of_scope_phrases_load_and_may_not_hide_an_entry(kb: Path) -> None:
+    scope = kb / "scope.yaml"
+    scope.write_text("out_of_scope:\n  - topic: prices\n    phrases: [pricing, \"429\"]\n",
+                     encoding="utf-8")
+    knowledge = load_knowledge(kb)
+    assert knowledge.out_of_scope[0].topic == "prices"
+    assert knowledge.out_of_scope[0].phrases == ("pricing", "429")
+    scope.write_text("out_of_scope:\n  - topic: apps\n    phrases: [pricing, phone app]\n",
+                     encoding="utf-8")
+    problems = problems_of(kb)
+    assert any(p.file.endswith("scope.yaml") and p.line == 3 and "phone app" in p.message
+               for p in problems), problems
+
+
+def test_out_of_scope_phrase_must_be_text(kb: Path) -> None:
+    (kb / "scope.yaml").write_text("out_of_scope:\n  - topic: limits\n    phrases: [429]\n",
+                                   encoding="utf-8")
+    problems = problems_of(kb)
+    assert any(p.file.endswith("scope.yaml") and p.line == 3 for p in problems), problems
