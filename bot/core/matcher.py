@@ -56,8 +56,9 @@ class MatchSettings:
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
     long_scale_power: float = 1.0  # how far a long post's length is discounted
     min_part_tokens: int = 5  # shorter sentences of a long post are context, not the ask
-    long_answer_threshold: float = 40.0
+    long_answer_threshold: float = 34.0
     long_margin: float = 6.0
+    part_weight: float = 0.5  # a long post: question sentence vs the whole, per entry
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
@@ -413,18 +414,22 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     scored = _score_entries(index, tokens, settings)
     long_post = len(tokens) > settings.long_question_tokens
-    if long_post:
-        # A long post usually ends with (or marks with "?") the actual question; its context
-        # words dilute the whole. Score those sentences alone and keep the clearer reading.
-        best_whole = max((v[0] for v in scored.values()), default=0.0)
+    if long_post and settings.part_weight > 0:
+        # A long post usually ends with (or marks with "?") the actual question, but that
+        # sentence often leans on the context ("how long is it kept then?"). Each entry is
+        # scored on the question sentence and on the whole post together, so an entry must
+        # fit both the ask and what it is about.
+        whole = scored
+        w = settings.part_weight
         for part in _question_sentences(question):
             part_tokens = index.normaliser(part).tokens
             if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
                 continue
-            part_scored = _score_entries(index, part_tokens, settings)
-            part_best = max((v[0] for v in part_scored.values()), default=0.0)
-            if part_best > best_whole:
-                scored, tokens, best_whole = part_scored, part_tokens, part_best
+            blended = {e: (w * s + (1 - w) * whole.get(e, (0.0, p))[0], p)
+                       for e, (s, p) in _score_entries(index, part_tokens, settings).items()}
+            best_part = max((v[0] for v in blended.values()), default=0.0)
+            if best_part > max((v[0] for v in scored.values()), default=0.0):
+                scored, tokens = blended, part_tokens
     adjusted: list[tuple[float, int, int]] = []
     for e, (score, p) in scored.items():
         entry = index.entries[e]
