@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -84,6 +84,9 @@ class Index:
     # each token maps to the offsets of the phrasings using it, and entry_totals holds each
     # phrasing's IDF total, so a question sums shared weight in a flat list, not a dict.
     entry_phrasings: list[dict[str, tuple[int, ...]]]
+    # token -> its entry_postings gains per entry index (0.0 where absent), for common
+    # tokens only: a question made only of them is summed column-wise at C speed.
+    common_columns: dict[str, list[float]]
     entry_first: list[int]
     entry_totals: list[tuple[float, ...]]
     idf: dict[str, float]
@@ -188,6 +191,7 @@ class Index:
             entry_postings={t: tuple(p) for t, p in entry_postings.items()},
             entry_phrasings=[{t: tuple(ps) for t, ps in local.items()}
                              for local in entry_phrasings],
+            common_columns={t: _column(entry_postings[t], len(entries)) for t in common},
             entry_first=entry_first,
             entry_totals=[tuple(totals) for totals in entry_totals],
             idf=idf,
@@ -293,19 +297,21 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     common = index.common
     seeds = [t for t in known if t not in common]
     rest = [(t, weights[t]) for t in known if t in common] if seeds else []
-    seeds = seeds or known
-    # Postings hold weight × centrality already; the first list fills the dict at C speed
-    # (the same floats as adding them to zero), later ones add in posting order.
-    cover = dict(postings[seeds[0]])
-    get = cover.get
-    for token in seeds[1:]:
-        for e, gain in postings[token]:
-            cover[e] = get(e, 0.0) + gain
-    # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in its
-    # order (ties in insertion order): sort only those at or above the cut-off value.
-    cut = _nth_largest(cover.values(), settings.max_entries)
-    shortlist = sorted([item for item in cover.items() if item[1] >= cut],
-                       key=itemgetter(1), reverse=True)[:settings.max_entries]
+    if seeds:
+        # Postings hold weight × centrality already; the first list fills the dict at C
+        # speed (the same floats as adding them to zero), later ones add in posting order.
+        cover = dict(postings[seeds[0]])
+        get = cover.get
+        for token in seeds[1:]:
+            for e, gain in postings[token]:
+                cover[e] = get(e, 0.0) + gain
+        # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in
+        # its order (ties in insertion order): sort only those at or above the cut-off.
+        cut = _nth_largest(cover.values(), settings.max_entries)
+        shortlist = sorted([item for item in cover.items() if item[1] >= cut],
+                           key=itemgetter(1), reverse=True)[:settings.max_entries]
+    else:
+        shortlist = _common_shortlist(index, known, settings.max_entries)
     known_weights = [(t, weights[t]) for t in known]
     phrasings = index.phrasings
     covers = dict(shortlist)
@@ -348,6 +354,35 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     return best
+
+
+def _column(posting: Iterable[tuple[int, float]], size: int) -> list[float]:
+    column = [0.0] * size
+    for e, gain in posting:
+        column[e] = gain
+    return column
+
+
+def _common_shortlist(index: Index, known: list[str], limit: int) -> list[tuple[int, float]]:
+    """The shortlist of a question made only of common words, as the posting walk finds it.
+
+    Their posting lists span most of the knowledge (tens of thousands of pairs at 10,000
+    entries, the slowest questions there), so the columns are added element-wise in C;
+    adding 0.0 for an absent entry changes no sum. The walk would insert an entry when the
+    first of these tokens containing it comes up, so ties keep that order.
+    """
+    columns = [index.common_columns[t] for t in known]
+    sums = columns[0]
+    for column in columns[1:]:
+        sums = list(map(add, sums, column))
+    cut = max(_nth_largest(sums, limit), 0.0)
+    picked = [(e, v) for e, v in enumerate(sums) if v >= cut and v]
+
+    def walk_order(item: tuple[int, float]) -> tuple[float, int, int]:
+        first = next(i for i, column in enumerate(columns) if column[item[0]])
+        return -item[1], first, item[0]
+
+    return sorted(picked, key=walk_order)[:max(limit, 0)]
 
 
 def _nth_largest(values: Collection[float], n: int) -> float:
