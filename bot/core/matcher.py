@@ -20,13 +20,13 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from bot.core.normalise import Normaliser
+from bot.core.normalise import Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.knowledge.model import Entry, Knowledge
 
@@ -82,8 +82,18 @@ class Index:
     normaliser: Normaliser
     entries: list[Entry]
     phrasings: list[_Phrasing]
-    entry_postings: dict[str, list[tuple[int, float]]]  # token -> (entry, centrality)
-    entry_phrasings: list[dict[str, list[int]]]  # per entry: token -> its phrasings
+    # token -> (entry, idf · centrality): the product a question adds to an entry's cover
+    # for this token (a known token's weight is its idf), multiplied once here, not per query.
+    entry_postings: dict[str, tuple[tuple[int, float], ...]]
+    # An entry's phrasings are consecutive in `phrasings`, from entry_first[e]; per entry,
+    # each token maps to the offsets of the phrasings using it, and entry_totals holds each
+    # phrasing's IDF total, so a question sums shared weight in a flat list, not a dict.
+    entry_phrasings: list[dict[str, tuple[int, ...]]]
+    # token -> its entry_postings gains per entry index (0.0 where absent), for common
+    # tokens only: a question made only of them is summed column-wise at C speed.
+    common_columns: dict[str, list[float]]
+    entry_first: list[int]
+    entry_totals: list[tuple[float, ...]]
     idf: dict[str, float]
     unknown_idf: float
     bags: list[dict[str, float]]  # per entry: token -> how central it is (0-1]
@@ -153,15 +163,20 @@ class Index:
 
         phrasings: list[_Phrasing] = []
         entry_phrasings: list[dict[str, list[int]]] = [defaultdict(list) for _ in entries]
-        for i, text, tokens in raw:
+        entry_first = [0] * len(entries)
+        entry_totals: list[list[float]] = [[] for _ in entries]
+        for i, text, tokens in raw:  # grouped by entry, in entry order
+            if not entry_totals[i]:
+                entry_first[i] = len(phrasings)
             weights = {t: idf[t] for t in set(tokens)}
             for token in weights:
-                entry_phrasings[i][token].append(len(phrasings))
+                entry_phrasings[i][token].append(len(entry_totals[i]))
             phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values())))
+            entry_totals[i].append(phrasings[-1].total)
         entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, bag in enumerate(bags):
             for token, centrality in bag.items():
-                entry_postings[token].append((i, centrality))
+                entry_postings[token].append((i, idf[token] * centrality))
 
         surface_words: dict[str, str] = {}
         for surface in knowledge.surfaces.values():
@@ -186,8 +201,12 @@ class Index:
             normaliser=normaliser,
             entries=entries,
             phrasings=phrasings,
-            entry_postings=dict(entry_postings),
-            entry_phrasings=entry_phrasings,
+            entry_postings={t: tuple(p) for t, p in entry_postings.items()},
+            entry_phrasings=[{t: tuple(ps) for t, ps in local.items()}
+                             for local in entry_phrasings],
+            common_columns={t: _column(entry_postings[t], len(entries)) for t in common},
+            entry_first=entry_first,
+            entry_totals=[tuple(totals) for totals in entry_totals],
             idf=idf,
             unknown_idf=unknown_idf,
             bags=bags,
@@ -280,10 +299,7 @@ def _question_sentences(text: str, limit: int = 2) -> list[str]:
 
 def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
     """Whole-word alternation, longest phrase first, over space-joined cleaned words."""
-    if not phrases:
-        return None
-    body = "|".join(re.escape(w) for w in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<![^\s])(?:{body})(?![^\s])")
+    return phrase_alternation(phrases)
 
 
 def _surface_fits(entry: Entry, surface: str) -> bool:
@@ -292,11 +308,18 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
 
 def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings
                    ) -> dict[int, tuple[float, int]]:
-    """Best combined score per entry index, with the phrasing that produced it."""
+    """Best combined score per entry index, with the phrasing that produced it.
+
+    This is the hot loop of every question (and runs up to three times for a long post), so
+    it is written for CPython speed; every float is still added in the same order as the
+    plain formulation (token by token, in the question's token order), so scores and tie
+    orders are bit-for-bit those of the straightforward code.
+    """
     unknown = index.unknown_idf * settings.unknown_weight
     weights = {t: index.idf.get(t, unknown) for t in set(tokens)}
     total = sum(weights.values())
-    known = [t for t in weights if t in index.entry_postings]
+    postings = index.entry_postings
+    known = [t for t in weights if t in postings]
     if total <= 0 or not known:
         return {}
     # A long post carries context around its question; judge phrasings against a question
@@ -306,42 +329,108 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     # Entries first: how much of the question each entry's central words cover, walking only
     # the posting lists of distinctive words (common ones would touch most of a large
     # knowledge base). Only the best entries' phrasings are then compared one by one.
-    seeds = [t for t in known if t not in index.common] or known
-    cover: dict[int, float] = defaultdict(float)
-    for token in seeds:
-        weight = weights[token]
-        for e, centrality in index.entry_postings[token]:
-            cover[e] += weight * centrality
-    shortlist = heapq.nlargest(settings.max_entries, cover.items(), key=itemgetter(1))
-    rest = [t for t in known if t not in seeds]
+    common = index.common
+    seeds = [t for t in known if t not in common]
+    rest = [(t, weights[t]) for t in known if t in common] if seeds else []
+    if seeds:
+        # Postings hold weight × centrality already; the first list fills the dict at C
+        # speed (the same floats as adding them to zero), later ones add in posting order.
+        cover = dict(postings[seeds[0]])
+        get = cover.get
+        for token in seeds[1:]:
+            for e, gain in postings[token]:
+                cover[e] = get(e, 0.0) + gain
+        # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in
+        # its order (ties in insertion order): sort only those at or above the cut-off.
+        cut = _nth_largest(cover.values(), settings.max_entries)
+        shortlist = sorted([item for item in cover.items() if item[1] >= cut],
+                           key=itemgetter(1), reverse=True)[:settings.max_entries]
+    else:
+        shortlist = _common_shortlist(index, known, settings.max_entries)
+    known_weights = [(t, weights[t]) for t in known]
     phrasings = index.phrasings
-    coverage: dict[int, float] = {}
-    candidates: list[tuple[float, int, float]] = []
-    for e, covered in shortlist:
-        bag = index.bags[e]
-        coverage[e] = min(1.0, (covered + sum(weights[t] * bag.get(t, 0.0) for t in rest)) / total)
+    covers = dict(shortlist)
+    candidates: list[tuple[float, int]] = []
+    for e, _ in shortlist:
         local = index.entry_phrasings[e]
-        shared: dict[int, float] = defaultdict(float)
-        for token in known:
-            for p in local.get(token, ()):
-                shared[p] += weights[token]
-        for p, weight in shared.items():
-            # The F-measure of IDF-weighted recall and precision: 2·shared / (Q + P).
-            candidates.append((2 * weight / (total + phrasings[p].total), p, weight))
-    ranked = heapq.nlargest(settings.max_candidates, candidates)
-    query_text = " ".join(tokens)
-    scorer = getattr(fuzz, settings.fuzz_scorer)
+        totals = index.entry_totals[e]
+        shared = [0.0] * len(totals)
+        for token, w in known_weights:
+            found = local.get(token)
+            if found:
+                for j in found:
+                    shared[j] += w
+        # The F-measure of IDF-weighted recall and precision: 2·shared / (Q + P), for the
+        # phrasings sharing a word with the question (weights are positive).
+        first = index.entry_first[e]
+        candidates += [(2 * w / (total + p_total), first + j)
+                       for j, (w, p_total) in enumerate(zip(shared, totals, strict=True)) if w]
+    # Phrasing ids are unique, so this is a total order: the same top as heapq.nlargest,
+    # found by sorting the few candidates at or above the cut-off overlap (cheap floats).
+    cut = _nth_largest([overlap for overlap, _ in candidates], settings.max_candidates)
+    ranked = sorted([c for c in candidates if c[0] >= cut],
+                    reverse=True)[:settings.max_candidates]
+    # One batch call: rapidfuzz prepares the (long) question once for all phrasings instead
+    # of once per call (token_sort_ratio re-sorts it every time); the scores are the same.
+    fuzzy_of = {p: score for _, score, p in process.extract(
+        " ".join(tokens), {p: phrasings[p].text for _, p in ranked},
+        scorer=getattr(fuzz, settings.fuzz_scorer), processor=None, limit=None)}
+    coverage: dict[int, float] = {}  # only for the entries whose phrasings are ranked
     best: dict[int, tuple[float, int]] = {}
-    for overlap_f, p, _ in ranked:
-        phrasing = phrasings[p]
-        e = phrasing.entry
-        fuzzy = scorer(query_text, phrasing.text, processor=None) / 100
+    for overlap_f, p in ranked:
+        e = phrasings[p].entry
+        if e not in coverage:
+            bag = index.bags[e]
+            coverage[e] = min(1.0, (covers[e] + sum([w * bag.get(t, 0.0) for t, w in rest]))
+                              / total)
+        fuzzy = fuzzy_of[p] / 100
         score = 100 * (settings.overlap_weight * overlap_f
                        + settings.fuzz_weight * fuzzy
                        + settings.coverage_weight * coverage[e])
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     return best
+
+
+def _column(posting: Iterable[tuple[int, float]], size: int) -> list[float]:
+    column = [0.0] * size
+    for e, gain in posting:
+        column[e] = gain
+    return column
+
+
+def _common_shortlist(index: Index, known: list[str], limit: int) -> list[tuple[int, float]]:
+    """The shortlist of a question made only of common words, as the posting walk finds it.
+
+    Their posting lists span most of the knowledge (tens of thousands of pairs at 10,000
+    entries, the slowest questions there), so the columns are added element-wise in C;
+    adding 0.0 for an absent entry changes no sum. The walk would insert an entry when the
+    first of these tokens containing it comes up, so ties keep that order.
+    """
+    columns = [index.common_columns[t] for t in known]
+    sums = columns[0]
+    for column in columns[1:]:
+        sums = list(map(add, sums, column))
+    cut = max(_nth_largest(sums, limit), 0.0)
+    picked = [(e, v) for e, v in enumerate(sums) if v >= cut and v]
+
+    def walk_order(item: tuple[int, float]) -> tuple[float, int, int]:
+        first = next(i for i, column in enumerate(columns) if column[item[0]])
+        return -item[1], first, item[0]
+
+    return sorted(picked, key=walk_order)[:max(limit, 0)]
+
+
+def _nth_largest(values: Collection[float], n: int) -> float:
+    """The n-th largest value: keeping values at or above it keeps the n largest (and ties)."""
+    if n <= 0:
+        return math.inf
+    if len(values) <= n:
+        return -math.inf
+    # A C-level sort wins on a few hundred values; nlargest's Python loop on thousands.
+    if len(values) <= 500:
+        return sorted(values, reverse=True)[n - 1]
+    return heapq.nlargest(n, values)[-1]
 
 
 def _resolve_variants(index: Index, best: Entry, surface: str | None, terms_hint: str | None,

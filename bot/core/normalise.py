@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
@@ -88,19 +90,24 @@ def clean(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Words, keeping dotted and slashed names like 'example.com' or 'snake_case' whole."""
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        token = match.group().replace("’", "'").strip("._'/-")
-        if token:
-            tokens.append(token)
-        if len(tokens) >= MAX_TOKENS:
-            break
+    """Words, keeping dotted and slashed names like 'example.com' or 'snake_case' whole.
+
+    A _TOKEN match starts and ends with a letter or digit, so it never needs stripping of
+    separators and is never empty; the apostrophe is the only thing to unify.
+    """
+    tokens = [match.group() for match in islice(_TOKEN.finditer(text), MAX_TOKENS)]
+    if "’" in text:
+        tokens = [token.replace("’", "'") for token in tokens]
     return tokens
 
 
+@lru_cache(maxsize=16384)
 def stem(token: str) -> str:
-    """A deliberately light stemmer: plural and tense endings only, so 'chats' meets 'chat'."""
+    """A deliberately light stemmer: plural and tense endings only, so 'chats' meets 'chat'.
+
+    Cached: a pure function of one word, called for every word of every question, and the
+    words people use repeat endlessly (a long post's sentences are also normalised again).
+    """
     if len(token) <= 3 or not token.isalpha():
         return token
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
@@ -112,6 +119,36 @@ def stem(token: str) -> str:
                 return token
             return token[: len(token) - len(suffix)] + keep
     return token
+
+
+def phrase_alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word regex for any of `phrases`, the longest wherever several would fit.
+
+    Built as a character trie ("data (?:retention|usage)") instead of a flat "a|b|c" list
+    sorted longest first: re tries a flat list's branches one after another at every word,
+    which for the knowledge's ~900 synonym phrases made folding the dearest step of
+    normalising a long post; a trie follows one branch per character. It matches the same
+    text: the phrases that fit at a position are prefixes of one another, greedy optional
+    groups try the longer continuation first and back off to shorter ones, so the longest
+    phrase that ends at a word boundary wins, as it did with the longest-first list.
+    """
+    trie: dict[str, dict] = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a phrase ends here
+    if not trie:
+        return None
+
+    def body(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + body(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        joined = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{joined})?" if "" in node else joined
+
+    return re.compile(rf"(?<![^\s])(?:{body(trie)})(?![^\s])")
 
 
 class Normaliser:
@@ -131,6 +168,8 @@ class Normaliser:
         self._known: frozenset[str] = frozenset()
         self._known_list: list[str] = []
         self._typo_cutoff = 100.0
+        self._closest = lru_cache(maxsize=4096)(self._closest_known)
+        self._lengths = lru_cache(maxsize=256)(self._known_of_length)
 
     def learn_vocabulary(self, words: Iterable[str], typo_cutoff: float = 84.0) -> None:
         """Words the knowledge uses; an unknown question word close to one is read as it."""
@@ -140,6 +179,40 @@ class Normaliser:
         self._known = frozenset(known)
         self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
         self._typo_cutoff = typo_cutoff
+        # A new vocabulary invalidates every cached correction.
+        self._closest = lru_cache(maxsize=4096)(self._closest_known)
+        self._lengths = lru_cache(maxsize=256)(self._known_of_length)
+
+    def _known_of_length(self, length: int) -> list[str]:
+        """The known words a word of this length could be a typo of, in vocabulary order.
+
+        fuzz.ratio is at most 200·min(a, b) / (a + b) for lengths a and b (the edit distance
+        is at least the length difference), so words too much shorter or longer can never
+        reach the cut-off; leaving them out (order kept, so ties resolve as before) makes
+        the fuzzy scan a third as long.
+        """
+        cutoff = self._typo_cutoff - 1e-6  # never drop a word over float rounding
+        return [w for w in self._known_list
+                if 200 * min(length, len(w)) / (length + len(w)) >= cutoff]
+
+    def _closest_known(self, word: str) -> str | None:
+        """The known word an unknown one is a typo of, or None.
+
+        A fuzzy scan of the whole vocabulary is the dearest step of normalising, so
+        `_closest` caches it per word (per vocabulary): the sentences of a long post repeat
+        its words, and so do the questions people ask.
+        """
+        hits = process.extract(word, self._lengths(len(word)), scorer=fuzz.ratio,
+                               processor=None, score_cutoff=self._typo_cutoff, limit=5)
+        # People rarely mistype a word's first letter, while a different word that merely
+        # rhymes ("certifications" / "verification") would smuggle in a wrong topic.
+        hits = [hit for hit in hits if hit[0][0] == word[0]]
+        if not hits:
+            return None
+        # Ties in edit similarity go to the word sharing the longer prefix
+        # ("retension" is "retention", not "extension").
+        return max(hits, key=lambda hit: (hit[1], JaroWinkler.normalized_similarity(
+            word, hit[0])))[0]
 
     def _correct(self, words: list[str], notes: list[str]) -> list[str]:
         fixed = []
@@ -147,29 +220,17 @@ class Normaliser:
             if word in self._known or len(word) < 5 or not word.isalpha():
                 fixed.append(word)
                 continue
-            hits = process.extract(word, self._known_list, scorer=fuzz.ratio, processor=None,
-                                   score_cutoff=self._typo_cutoff, limit=5)
-            # People rarely mistype a word's first letter, while a different word that merely
-            # rhymes ("certifications" / "verification") would smuggle in a wrong topic.
-            hits = [hit for hit in hits if hit[0][0] == word[0]]
-            if not hits:
+            best = self._closest(word)
+            if best is None:
                 fixed.append(word)
                 continue
-            # Ties in edit similarity go to the word sharing the longer prefix
-            # ("retension" is "retention", not "extension").
-            best = max(hits, key=lambda hit: (hit[1], JaroWinkler.normalized_similarity(
-                word, hit[0])))[0]
             fixed.append(best)
             notes.append(f"{word} ~> {best}")
         return fixed
 
     @staticmethod
     def _alternation(phrases: dict[str, str]) -> re.Pattern[str] | None:
-        if not phrases:
-            return None
-        ordered = sorted(phrases, key=len, reverse=True)
-        body = "|".join(re.escape(p) for p in ordered)
-        return re.compile(rf"(?<![^\s])(?:{body})(?![^\s])")
+        return phrase_alternation(phrases)
 
     def words(self, text: str) -> str:
         """Cleaned words joined by single spaces, before fillers and folds."""
@@ -190,5 +251,5 @@ class Normaliser:
                 return target
 
             working = self._fold_re.sub(replace, working)
-        tokens = tuple(stem(t) for t in working.split())
+        tokens = tuple(map(stem, working.split()))
         return Normalised(" ".join(tokens), tokens, tuple(folds), plain)
