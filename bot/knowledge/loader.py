@@ -397,14 +397,22 @@ def _load_scope(col: _Collector, root: Path) -> tuple[tuple[ScopeTopic, int], ..
 def _check_scope(col: _Collector, root: Path, scope: tuple[tuple[ScopeTopic, int], ...],
                  entries: dict[str, Entry]) -> None:
     """An out-of-scope phrase used in an entry's own questions would hide that entry."""
-    texts = [(e.id, q.casefold()) for e in entries.values() for q in (e.title, *e.questions)]
-    for topic, line in scope:
-        for phrase in topic.phrases:
-            pattern = re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])")
-            used = next((ident for ident, text in texts if pattern.search(text)), None)
-            if used:
-                col.add(root / "scope.yaml", line, topic.topic,
-                        f"out-of-scope phrase {phrase!r} is in a question of entry {used!r}",
+    owner = {phrase: (topic.topic, line) for topic, line in scope for phrase in topic.phrases}
+    if not owner:
+        return
+    body = "|".join(re.escape(p) for p in sorted(owner, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
+    reported: set[str] = set()
+    for entry in entries.values():
+        for text in (entry.title, *entry.questions):
+            for found in pattern.finditer(text.casefold()):
+                phrase = found.group()
+                if phrase in reported:
+                    continue
+                reported.add(phrase)
+                topic, line = owner[phrase]
+                col.add(root / "scope.yaml", line, topic,
+                        f"out-of-scope phrase {phrase!r} is in a question of entry {entry.id!r}",
                         "drop the phrase here, or reword that entry's question")
 
 
