@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
+from itertools import compress, islice
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
@@ -167,6 +167,7 @@ class Normaliser:
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
         self._known: frozenset[str] = frozenset()
         self._known_list: list[str] = []
+        self._known_lengths: list[int] = []
         self._typo_cutoff = 100.0
         self._closest = lru_cache(maxsize=4096)(self._closest_known)
         self._lengths = lru_cache(maxsize=256)(self._known_of_length)
@@ -178,6 +179,7 @@ class Normaliser:
             known.update(phrase.split())
         self._known = frozenset(known)
         self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+        self._known_lengths = [len(w) for w in self._known_list]
         self._typo_cutoff = typo_cutoff
         # A new vocabulary invalidates every cached correction.
         self._closest = lru_cache(maxsize=4096)(self._closest_known)
@@ -190,10 +192,15 @@ class Normaliser:
         is at least the length difference), so words too much shorter or longer can never
         reach the cut-off; leaving them out (order kept, so ties resolve as before) makes
         the fuzzy scan a third as long.
+
+        The bound depends on a word's length only, so it is tested once per distinct length
+        and the list is filtered in C: filtering ~1,600 words in Python cost ~1 ms, paid by
+        the first question holding an unknown word of each length (a p99 tail of its own).
         """
         cutoff = self._typo_cutoff - 1e-6  # never drop a word over float rounding
-        return [w for w in self._known_list
-                if 200 * min(length, len(w)) / (length + len(w)) >= cutoff]
+        reachable = {n for n in set(self._known_lengths)
+                     if 200 * min(length, n) / (length + n) >= cutoff}
+        return list(compress(self._known_list, map(reachable.__contains__, self._known_lengths)))
 
     def _closest_known(self, word: str) -> str | None:
         """The known word an unknown one is a typo of, or None.
