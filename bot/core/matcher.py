@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import repeat
-from operator import add, itemgetter, mul, truediv
+from operator import add, itemgetter, truediv
 
 from rapidfuzz import fuzz, process
 
@@ -350,10 +350,12 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
                            key=itemgetter(1), reverse=True)[:settings.max_entries]
     else:
         shortlist = _common_shortlist(index, known, settings.max_entries)
-    known_weights = [(t, weights[t]) for t in known]
+    # Doubled once here: 2·(a + b + …) and 2a + 2b + … are the same float (scaling by two is
+    # exact), so the F-measure below needs no multiplication per phrasing.
+    known_doubled = [(t, 2.0 * weights[t]) for t in known]
     phrasings = index.phrasings
     covers = dict(shortlist)
-    # The shortlisted entries' phrasings side by side: shared weight, IDF total and id.
+    # The shortlisted entries' phrasings side by side: 2·shared weight, IDF total and id.
     shared_all: list[float] = []
     totals_all: list[float] = []
     ids: list[int] = []
@@ -361,7 +363,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         local = index.entry_phrasings[e]
         totals = index.entry_totals[e]
         shared = [0.0] * len(totals)
-        for token, w in known_weights:
+        for token, w in known_doubled:
             found = local.get(token)
             if found:
                 for j in found:
@@ -373,8 +375,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     # The F-measure of IDF-weighted recall and precision, 2·shared / (Q + P), for every
     # phrasing at once in C (the same float operations as per phrasing in Python); a
     # phrasing sharing no word scores 0.0 and is no candidate (weights are positive).
-    overlaps = list(map(truediv, map(mul, repeat(2.0), shared_all),
-                        map(add, repeat(total), totals_all)))
+    overlaps = list(map(truediv, shared_all, map(add, repeat(total), totals_all)))
     # Phrasing ids are unique, so this is a total order: the same top as heapq.nlargest,
     # found by sorting the few candidates at or above the cut-off overlap (cheap floats).
     # Zeros only count towards the cut when fewer than max_candidates phrasings share a
@@ -534,6 +535,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     scored = _score_entries(index, tokens, settings)
     long_post = len(tokens) > settings.long_question_tokens
+    sentences = _question_sentences(question) if long_post else []
     if long_post and settings.part_weight > 0:
         # A long post usually ends with (or marks with "?") the actual question, but that
         # sentence often leans on the context ("how long is it kept then?"). Each entry is
@@ -541,7 +543,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         # fit both the ask and what it is about.
         whole = scored
         w = settings.part_weight
-        for part in _question_sentences(question):
+        for part in sentences:
             part_tokens = index.normaliser(part).tokens
             if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
                 continue
@@ -598,7 +600,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             and margin >= settings.long_margin))
     # In a long post only the question sentences count: "our pricing algorithm" as context
     # does not make a question about transcripts a pricing question.
-    asked = " ".join(_question_sentences(question)) if long_post else ""
+    asked = " ".join(sentences)
     outside = index.out_of_scope(index.normaliser.words(asked) if long_post else norm.plain)
     if confident and outside and best_score < settings.confident:
         # The question names something this knowledge does not cover; a partial overlap of
