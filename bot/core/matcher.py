@@ -22,7 +22,8 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from operator import add, itemgetter
+from itertools import repeat
+from operator import add, itemgetter, truediv
 
 from rapidfuzz import fuzz, process
 
@@ -72,6 +73,7 @@ class _Phrasing:
     text: str
     weights: dict[str, float]
     total: float
+    sorted_text: str  # the tokens sorted, as token_sort_ratio compares them
 
 
 @dataclass(slots=True)
@@ -171,7 +173,8 @@ class Index:
             weights = {t: idf[t] for t in set(tokens)}
             for token in weights:
                 entry_phrasings[i][token].append(len(entry_totals[i]))
-            phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values())))
+            phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values()),
+                                       " ".join(sorted(tokens))))
             entry_totals[i].append(phrasings[-1].total)
         entry_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, bag in enumerate(bags):
@@ -347,34 +350,40 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
                            key=itemgetter(1), reverse=True)[:settings.max_entries]
     else:
         shortlist = _common_shortlist(index, known, settings.max_entries)
-    known_weights = [(t, weights[t]) for t in known]
+    # Doubled once here: 2·(a + b + …) and 2a + 2b + … are the same float (scaling by two is
+    # exact), so the F-measure below needs no multiplication per phrasing.
+    known_doubled = [(t, 2.0 * weights[t]) for t in known]
     phrasings = index.phrasings
     covers = dict(shortlist)
-    candidates: list[tuple[float, int]] = []
+    # The shortlisted entries' phrasings side by side: 2·shared weight, IDF total and id.
+    shared_all: list[float] = []
+    totals_all: list[float] = []
+    ids: list[int] = []
     for e, _ in shortlist:
         local = index.entry_phrasings[e]
         totals = index.entry_totals[e]
         shared = [0.0] * len(totals)
-        for token, w in known_weights:
+        for token, w in known_doubled:
             found = local.get(token)
             if found:
                 for j in found:
                     shared[j] += w
-        # The F-measure of IDF-weighted recall and precision: 2·shared / (Q + P), for the
-        # phrasings sharing a word with the question (weights are positive).
+        shared_all += shared
+        totals_all += totals
         first = index.entry_first[e]
-        candidates += [(2 * w / (total + p_total), first + j)
-                       for j, (w, p_total) in enumerate(zip(shared, totals, strict=True)) if w]
+        ids += range(first, first + len(totals))
+    # The F-measure of IDF-weighted recall and precision, 2·shared / (Q + P), for every
+    # phrasing at once in C (the same float operations as per phrasing in Python); a
+    # phrasing sharing no word scores 0.0 and is no candidate (weights are positive).
+    overlaps = list(map(truediv, shared_all, map(add, repeat(total), totals_all)))
     # Phrasing ids are unique, so this is a total order: the same top as heapq.nlargest,
     # found by sorting the few candidates at or above the cut-off overlap (cheap floats).
-    cut = _nth_largest([overlap for overlap, _ in candidates], settings.max_candidates)
-    ranked = sorted([c for c in candidates if c[0] >= cut],
-                    reverse=True)[:settings.max_candidates]
-    # One batch call: rapidfuzz prepares the (long) question once for all phrasings instead
-    # of once per call (token_sort_ratio re-sorts it every time); the scores are the same.
-    fuzzy_of = {p: score for _, score, p in process.extract(
-        " ".join(tokens), {p: phrasings[p].text for _, p in ranked},
-        scorer=getattr(fuzz, settings.fuzz_scorer), processor=None, limit=None)}
+    # Zeros only count towards the cut when fewer than max_candidates phrasings share a
+    # word, and then every sharing phrasing is kept anyway.
+    cut = _nth_largest(overlaps, settings.max_candidates)
+    ranked = sorted([(overlap, p) for overlap, p in zip(overlaps, ids, strict=True)
+                     if overlap >= cut and overlap], reverse=True)[:settings.max_candidates]
+    fuzzy_of = _fuzzy_scores(index, tokens, [p for _, p in ranked], settings.fuzz_scorer)
     coverage: dict[int, float] = {}  # only for the entries whose phrasings are ranked
     best: dict[int, tuple[float, int]] = {}
     for overlap_f, p in ranked:
@@ -390,6 +399,29 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     return best
+
+
+def _fuzzy_scores(index: Index, tokens: tuple[str, ...], ranked: list[int], scorer: str
+                  ) -> dict[int, float]:
+    """rapidfuzz's score of the question against each ranked phrasing, by phrasing id.
+
+    One batch call: rapidfuzz prepares the (long) question once for all phrasings instead of
+    once per call. token_sort_ratio is fuzz.ratio on the space-joined sorted tokens, so for
+    it the phrasings' sorted strings come from the index and the question is sorted once
+    here, instead of rapidfuzz splitting and sorting all of them on every question; the
+    scores are the same.
+    """
+    phrasings = index.phrasings
+    if scorer == "token_sort_ratio":
+        query = " ".join(sorted(tokens))
+        choices = {p: phrasings[p].sorted_text for p in ranked}
+        score = fuzz.ratio
+    else:
+        query = " ".join(tokens)
+        choices = {p: phrasings[p].text for p in ranked}
+        score = getattr(fuzz, scorer)
+    return {p: value for _, value, p in process.extract(query, choices, scorer=score,
+                                                          processor=None, limit=None)}
 
 
 def _column(posting: Iterable[tuple[int, float]], size: int) -> list[float]:
@@ -503,6 +535,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     scored = _score_entries(index, tokens, settings)
     long_post = len(tokens) > settings.long_question_tokens
+    sentences = _question_sentences(question) if long_post else []
     if long_post and settings.part_weight > 0:
         # A long post usually ends with (or marks with "?") the actual question, but that
         # sentence often leans on the context ("how long is it kept then?"). Each entry is
@@ -510,7 +543,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         # fit both the ask and what it is about.
         whole = scored
         w = settings.part_weight
-        for part in _question_sentences(question):
+        for part in sentences:
             part_tokens = index.normaliser(part).tokens
             if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
                 continue
@@ -567,7 +600,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             and margin >= settings.long_margin))
     # In a long post only the question sentences count: "our pricing algorithm" as context
     # does not make a question about transcripts a pricing question.
-    asked = " ".join(_question_sentences(question)) if long_post else ""
+    asked = " ".join(sentences)
     outside = index.out_of_scope(index.normaliser.words(asked) if long_post else norm.plain)
     if confident and outside and best_score < settings.confident:
         # The question names something this knowledge does not cover; a partial overlap of
