@@ -137,7 +137,7 @@ class Index:
                 tokens = normaliser(text).tokens
                 if tokens:
                     raw.append((i, text, tokens))
-                    for token in set(tokens):
+                    for token in dict.fromkeys(tokens):
                         counts[token] += 1
             for keyword in entry.keywords:
                 for token in normaliser(keyword).tokens:
@@ -170,7 +170,7 @@ class Index:
         for i, text, tokens in raw:  # grouped by entry, in entry order
             if not entry_totals[i]:
                 entry_first[i] = len(phrasings)
-            weights = {t: idf[t] for t in set(tokens)}
+            weights = {t: idf[t] for t in dict.fromkeys(tokens)}
             for token in weights:
                 entry_phrasings[i][token].append(len(entry_totals[i]))
             phrasings.append(_Phrasing(i, text, " ".join(tokens), weights, sum(weights.values()),
@@ -319,7 +319,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     orders are bit-for-bit those of the straightforward code.
     """
     unknown = index.unknown_idf * settings.unknown_weight
-    weights = {t: index.idf.get(t, unknown) for t in set(tokens)}
+    weights = {t: index.idf.get(t, unknown) for t in dict.fromkeys(tokens)}
     total = sum(weights.values())
     postings = index.entry_postings
     known = [t for t in weights if t in postings]
