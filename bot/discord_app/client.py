@@ -101,9 +101,14 @@ class PolicyBotMixin:
         self.housekeeping.start()
 
     async def close(self) -> None:
-        """Stop the heartbeat and purge first, so neither writes to storage being closed."""
+        """Stop the heartbeat and purge first, so neither writes to storage being closed.
+
+        The buffered question counts are written last, once the gateway is closed and no
+        new question can add to them (the composition root closes storage after the bot).
+        """
         await self.housekeeping.stop()
         await super().close()  # type: ignore[misc]
+        await self.records.close()
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: Any

@@ -243,6 +243,7 @@ class Curation(commands.Cog):
         @app_commands.check(curators_only)
         async def stats(interaction: discord.Interaction) -> None:
             storage = curation_views.storage_of(bot)
+            await bot.records.flush_counts()  # the counts of the last second too
             totals = await storage.stats(top=5)
             respond.note(interaction, "stats")
             embed = formatting.stats_embed(totals, bot.service.knowledge)
