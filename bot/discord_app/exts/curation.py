@@ -234,6 +234,7 @@ class Curation(commands.Cog):
                     embed = formatting.reload_problems_embed(problems, before)
                 else:
                     bot.service.reload(fresh)
+                    bot.cards.warm(fresh)
                     respond.note(interaction, "reloaded")
                     aliases = len(bot.service.snapshot.aliases)
                     embed = formatting.reload_ok_embed(before, fresh, aliases)
