@@ -16,7 +16,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from bot.core.service import AnswerService
-from bot.discord_app import guards, respond, views
+from bot.discord_app import formatting, guards, respond, views
 from bot.discord_app.records import Records
 from bot.discord_app.tasks import Housekeeping
 from bot.discord_app.tree import PolicyTree
@@ -69,6 +69,7 @@ class PolicyBotMixin:
     tree: PolicyTree
     guards: guards.QuestionGuard
     housekeeping: Housekeeping
+    cards: formatting.AnswerCards
 
     def _init_policybot(
         self, settings: Settings, service: AnswerService, records: Records, sync_on_start: bool
@@ -82,6 +83,7 @@ class PolicyBotMixin:
             burst=settings.cooldown_burst,
         )
         self.housekeeping = Housekeeping(records, settings.retention_days)
+        self.cards = formatting.AnswerCards()
 
     async def setup_hook(self) -> None:
         bot: Any = self
@@ -89,6 +91,7 @@ class PolicyBotMixin:
         for extension in EXTENSIONS:
             await bot.load_extension(extension)
         guards.install(bot)
+        self.cards.warm(self.service.knowledge)
         if isinstance(self, commands.AutoShardedBot) and self.shard_count is None:
             # Auto-sharding asks GET /gateway/bot and would then connect to the URL Discord
             # returns, bypassing POLICYBOT_DISCORD_GATEWAY. Taking only the shard count
@@ -101,9 +104,14 @@ class PolicyBotMixin:
         self.housekeeping.start()
 
     async def close(self) -> None:
-        """Stop the heartbeat and purge first, so neither writes to storage being closed."""
+        """Stop the heartbeat and purge first, so neither writes to storage being closed.
+
+        The buffered question counts are written last, once the gateway is closed and no
+        new question can add to them (the composition root closes storage after the bot).
+        """
         await self.housekeeping.stop()
         await super().close()  # type: ignore[misc]
+        await self.records.close()
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: Any

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -248,6 +248,97 @@ def result_embed(result: Result, knowledge: Knowledge) -> discord.Embed:
     if result.suggestions:
         return suggest_embed(result.question, result.suggestions)
     return none_embed(result.question)
+
+
+def _fresh_embed(data: dict[str, Any]) -> discord.Embed:
+    """A new embed from a stored `to_dict()`, sharing no list or dict with what is stored.
+
+    `Embed.from_dict` keeps the given fields list and footer dict, so a caller adding a field
+    would otherwise change the stored card for everyone after them.
+    """
+    return discord.Embed.from_dict(
+        {
+            key: [dict(item) for item in value]
+            if isinstance(value, list)
+            else dict(value)
+            if isinstance(value, dict)
+            else value
+            for key, value in data.items()
+        }
+    )
+
+
+class AnswerCards:
+    """Answer and side-by-side cards, each built once per knowledge instead of per question.
+
+    These two cards depend only on entries, the surface shown and the knowledge (titles,
+    answers, quotes, sources, terms, surface names), never on the question or the person,
+    so one build serves everyone who gets that entry. Suggestion and no-answer cards echo
+    the question and are always built fresh. A different knowledge object (a reload) empties
+    the cache; an entry that is not the current knowledge's own object (a question answered
+    from the knowledge a reload just replaced) is built fresh rather than cached.
+    """
+
+    def __init__(self) -> None:
+        self._knowledge: Knowledge | None = None
+        self._cards: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def _store(self, knowledge: Knowledge) -> dict[tuple[str, ...], dict[str, Any]]:
+        if knowledge is not self._knowledge:
+            self._knowledge, self._cards = knowledge, {}
+        return self._cards
+
+    @staticmethod
+    def _current(knowledge: Knowledge, *entries: Entry) -> bool:
+        return all(knowledge.entries.get(e.id) is e for e in entries)
+
+    def answer(
+        self, entry: Entry, knowledge: Knowledge, *, surface: str | None = None
+    ) -> discord.Embed:
+        """`answer_embed(entry, knowledge, surface=surface)`, from the cache when it can be."""
+        if not self._current(knowledge, entry):
+            return answer_embed(entry, knowledge, surface=surface)
+        shown = surface if surface and surface in knowledge.surfaces else ""
+        cards = self._store(knowledge)
+        key = ("answer", entry.id, shown)
+        card = cards.get(key)
+        if card is None:
+            card = cards[key] = answer_embed(entry, knowledge, surface=shown or None).to_dict()
+        return _fresh_embed(card)
+
+    def warm(self, knowledge: Knowledge) -> int:
+        """Build every entry's answer card ahead of the first question; how many were built.
+
+        Each entry alone and with each of its own surfaces: the cards a question names.
+        """
+        for entry in knowledge.entries.values():
+            for surface in (None, *entry.surfaces):
+                self.answer(entry, knowledge, surface=surface)
+        return len(self._store(knowledge))
+
+    def variants(
+        self, entry: Entry, variants: Sequence[Entry], knowledge: Knowledge
+    ) -> discord.Embed:
+        """`variants_embed(entry, variants, knowledge)`, from the cache when it can be."""
+        if not self._current(knowledge, entry, *variants):
+            return variants_embed(entry, variants, knowledge)
+        cards = self._store(knowledge)
+        key = ("variants", entry.id, *(v.id for v in variants))
+        card = cards.get(key)
+        if card is None:
+            card = cards[key] = variants_embed(entry, variants, knowledge).to_dict()
+        return _fresh_embed(card)
+
+    def result(self, result: Result, knowledge: Knowledge) -> discord.Embed:
+        """`result_embed(result, knowledge)`: answers from the cache, the rest built fresh."""
+        if result.entry is not None and result.variants:
+            return self.variants(result.entry, result.variants, knowledge)
+        if result.entry is not None:
+            return self.answer(result.entry, knowledge, surface=result.surface)
+        return result_embed(result, knowledge)
 
 
 def explanation_embed(

@@ -9,6 +9,7 @@ here: they are turned into keyed hashes before anything is stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -22,12 +23,21 @@ from typing import Any
 from bot.core.result import Outcome, Result
 from bot.errors import PolicybotError, StorageUnavailable
 from bot.storage import purge_expired
-from bot.storage.base import GapEvent, ScoredCandidate
+from bot.storage.base import GapEvent, QuestionCount, ScoredCandidate, utcnow
 
 log = logging.getLogger(__name__)
 
 #: Results kept for "Why this answer?"; older ones fall back to an entry-level explanation.
 RECENT_RESULTS = 2048
+
+#: Question counts (`/kb stats`) are buffered in memory and written together at most this
+#: many seconds after the first of them, instead of one transaction per question. A crash
+#: (SIGKILL, OOM, power cut) loses the counts of that last window; a clean stop, `/kb
+#: stats` and `close()` write them first. Gaps, votes and clicks are never buffered.
+COUNT_FLUSH_SECONDS = 1.0
+#: A burst writes as soon as this many counts are waiting, which bounds both the buffer and
+#: what a crash can lose.
+COUNT_FLUSH_ROWS = 256
 
 
 #: What a 👎 gap records when the asker's words are not known (e.g. after a restart).
@@ -72,8 +82,11 @@ class Records:
         *,
         hasher: Callable[[int], str] | None = None,
         gaps_per_user_per_hour: int | None = None,
+        count_flush_seconds: float = COUNT_FLUSH_SECONDS,
     ) -> None:
         self.storage = storage
+        #: 0 writes every count at once, as before batching (one transaction per question).
+        self.count_flush_seconds = max(count_flush_seconds, 0.0)
         self._hasher = hasher or _process_hasher()
         self._gap_cap = gaps_per_user_per_hour
         #: True between the first failed storage call and the next one that succeeds, so an
@@ -83,6 +96,9 @@ class Records:
         #: The gap event each 👎 recorded, so a reason picked afterwards lands on it too.
         self._down_events: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._recent: OrderedDict[int, Result] = OrderedDict()
+        self._counts: list[QuestionCount] = []
+        self._count_timer: asyncio.TimerHandle | None = None
+        self._count_writes: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ identity
     def user_hash(self, user_id: int) -> str:
@@ -160,19 +176,61 @@ class Records:
         return await self.gap(result, asker)
 
     async def count(self, result: Result, asker: Asker) -> None:
-        """Count the question for `/kb stats` (no text, no user)."""
+        """Count the question for `/kb stats` (no text, no user).
+
+        The count is stamped now and buffered; see `COUNT_FLUSH_SECONDS` for when it is
+        written and what a crash can lose.
+        """
         if self.storage is None:
             return
-        entry_id = result.entry.id if result.entry else None
-        await self._safely(
-            "count a question",
-            self.storage.record_question(
+        self._counts.append(
+            QuestionCount(
                 str(result.outcome),
-                entry_id=entry_id,
+                entry_id=result.entry.id if result.entry else None,
                 surface=result.surface,
                 guild_id=asker.guild_id,
-            ),
+                at=utcnow(),
+            )
         )
+        if self.count_flush_seconds <= 0 or len(self._counts) >= COUNT_FLUSH_ROWS:
+            await self.flush_counts()
+        elif self._count_timer is None:
+            loop = asyncio.get_running_loop()
+            self._count_timer = loop.call_later(self.count_flush_seconds, self._flush_due)
+
+    @property
+    def pending_counts(self) -> int:
+        """Counts buffered and not yet handed to storage."""
+        return len(self._counts)
+
+    def _flush_due(self) -> None:
+        self._count_timer = None
+        task = asyncio.create_task(self.flush_counts(), name="pb-count-flush")
+        self._count_writes.add(task)
+        task.add_done_callback(self._count_writes.discard)
+
+    async def flush_counts(self) -> None:
+        """Write every buffered count in one transaction; a failed write drops them.
+
+        Dropping matches what an unbuffered count did during an outage (it was lost and the
+        outage logged once), and keeps a dead database from growing memory.
+        """
+        if self._count_timer is not None:
+            self._count_timer.cancel()
+            self._count_timer = None
+        counts, self._counts = self._counts, []
+        if not counts or self.storage is None:
+            return
+        await self._safely("count questions", self.storage.record_questions(counts))
+
+    async def close(self) -> None:
+        """Write what is buffered, after any write already under way; call before storage closes."""
+        if self._count_timer is not None:
+            self._count_timer.cancel()
+            self._count_timer = None
+        if self._count_writes:
+            await asyncio.gather(*self._count_writes, return_exceptions=True)
+        await self.flush_counts()
 
     async def gap(self, result: Result, asker: Asker) -> int | None:
         """Record a gap for none/suggest (subject to the hourly cap); the event id, or None.

@@ -63,12 +63,18 @@ def _client(interaction: discord.Interaction) -> Any:
     return interaction.client
 
 
+def cards_of(client: Any) -> formatting.AnswerCards:
+    """The client's answer-card cache (a throwaway one for a client without it)."""
+    cards = getattr(client, "cards", None)
+    return cards if isinstance(cards, formatting.AnswerCards) else formatting.AnswerCards()
+
+
 def result_message(
     result: Result, client: Any, key: int, event_id: int | None
 ) -> tuple[discord.Embed, discord.ui.View | None]:
     """The embed and components for a result."""
     knowledge = client.service.knowledge
-    embed = formatting.result_embed(result, knowledge)
+    embed = cards_of(client).result(result, knowledge)
     if result.entry is not None and result.variants:
         return embed, views.variants_view(result.entry, list(result.variants), knowledge)
     if result.entry is not None:
@@ -157,7 +163,7 @@ async def send_entry(
     entry = views.entry_or_raise(client, entry_id)
     knowledge = client.service.knowledge
     note(interaction, "answer", entry.id)
-    embed = formatting.answer_embed(entry, knowledge, surface=surface)
+    embed = cards_of(client).answer(entry, knowledge, surface=surface)
     view = views.answer_view(entry, knowledge, interaction.id)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

@@ -42,6 +42,10 @@ def entry_or_raise(client: Any, entry_id: str) -> Entry:
     return entry
 
 
+#: Parsed once: `Button` would parse an emoji string again for every answer sent.
+_VOTE_EMOJI = {"up": discord.PartialEmoji(name="👍"), "down": discord.PartialEmoji(name="👎")}
+
+
 class _Guarded:
     """Mixin: routes every component callback through the same error handling and log line."""
 
@@ -73,7 +77,7 @@ class FeedbackButton(
         self.vote, self.entry_id, self.key = vote, entry_id, key
         super().__init__(
             discord.ui.Button(
-                emoji="👍" if vote == "up" else "👎",
+                emoji=_VOTE_EMOJI[vote],
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pb:fb:{vote}:{entry_id}:{key}",
             )

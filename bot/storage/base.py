@@ -108,6 +108,21 @@ class GapEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionCount:
+    """One question counted for `/kb stats` (no text, no user), as `record_questions` takes it.
+
+    `at` is when the question was asked, so a count written later in a batch is stored with
+    the same time an immediate `record_question` would have given it.
+    """
+
+    outcome: str
+    entry_id: str | None = None
+    surface: str | None = None
+    guild_id: int | None = None
+    at: datetime | None = None  # None: now
+
+
+@dataclass(frozen=True, slots=True)
 class GapRecord:
     """What `record_gap` stored: the event (for suggestion clicks) and its group (for curators)."""
 
@@ -238,6 +253,13 @@ class Storage(Protocol):
         at: datetime | None = None,
     ) -> None:
         """Count one question (no text, no user) for `/kb stats`."""
+
+    async def record_questions(self, counts: Sequence[QuestionCount]) -> None:
+        """Count several questions at once, in one transaction: all are stored or none.
+
+        The same rows as one `record_question` per count; an unknown outcome anywhere
+        refuses the whole batch (`ValueError`) before anything is written.
+        """
 
     async def record_gap(
         self, event: GapEvent, *, hourly_cap: int | None = None

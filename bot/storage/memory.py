@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -30,6 +31,7 @@ from bot.storage.base import (
     GapRecord,
     GapStatus,
     GuildConfig,
+    QuestionCount,
     ScoredCandidate,
     Stats,
     StoredGapEvent,
@@ -168,6 +170,14 @@ class MemoryStorage:
         self._questions.append(
             (as_utc(at), check_question_outcome(outcome), entry_id, surface, guild_id)
         )
+
+    async def record_questions(self, counts: Sequence[QuestionCount]) -> None:
+        self._require_open()
+        rows = [
+            (as_utc(c.at), check_question_outcome(c.outcome), c.entry_id, c.surface, c.guild_id)
+            for c in counts
+        ]
+        self._questions.extend(rows)
 
     async def record_gap(
         self, event: GapEvent, *, hourly_cap: int | None = None

@@ -49,6 +49,7 @@ from bot.storage.base import (
     GapRecord,
     GapStatus,
     GuildConfig,
+    QuestionCount,
     Stats,
     StoredGapEvent,
     Vote,
@@ -295,6 +296,26 @@ class SQLiteStorage:
                 "INSERT INTO question_log (outcome, entry_id, surface, guild_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 values,
+            )
+
+    async def record_questions(self, counts: Sequence[QuestionCount]) -> None:
+        rows = [
+            (
+                check_question_outcome(c.outcome),
+                c.entry_id,
+                c.surface,
+                c.guild_id,
+                _ts(as_utc(c.at)),
+            )
+            for c in counts
+        ]
+        if not rows:
+            return
+        async with self._transaction(write=True) as db:
+            await db.executemany(
+                "INSERT INTO question_log (outcome, entry_id, surface, guild_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
             )
 
     async def record_gap(

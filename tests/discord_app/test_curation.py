@@ -413,6 +413,8 @@ async def test_kb_reload_keeps_serving_on_problems_and_applies_a_valid_change(
 
 async def test_kb_stats_counts_outcomes_votes_and_gaps(curated: Curated) -> None:
     fake = curated.fake
+    # Counts wait in memory for their batch; /kb stats must write them first.
+    curated.bot.records.count_flush_seconds = 3600.0
     answerable = pick(curated.service, Outcome.ANSWER)
     entry_id = curated.service.ask(answerable).entry.id
     voter, critic = member(fake, "voter"), member(fake, "critic")

@@ -380,12 +380,29 @@ async def test_with_storage_gaps_and_votes_are_recorded(
         await fake.reply(await fake.click(answer.message_id, down["custom_id"]))
         again = await fake.reply(await fake.click(answer.message_id, down["custom_id"]))
         assert "already" in again.body["content"]
+        await run.bot.records.flush_counts()  # question counts are written in batches
         stats = await storage.stats()
         assert stats.questions == 3 and stats.unanswered == 1 and stats.suggested == 1
         assert stats.suggestion_clicks == 1
         assert sum(t.down for t in stats.feedback) == 1
         groups = await storage.list_gaps()
         assert any(g.question == UNANSWERABLE for g in groups)
+
+
+async def test_question_counts_are_batched_and_written_when_the_bot_closes(
+    fake: FakeDiscord, shipped_knowledge: Knowledge
+) -> None:
+    async with MemoryStorage() as storage:
+        async with start_bot(fake, shipped_knowledge, storage=storage) as run:
+            run.bot.records.count_flush_seconds = 3600.0
+            await fake.reply(await fake.slash("ask", question=pick(run.service, Outcome.ANSWER)))
+            await fake.reply(await fake.slash("ask", question=UNANSWERABLE))
+            assert run.bot.records.pending_counts == 2
+            assert (await storage.stats()).questions == 0
+            # The gap itself is never buffered: it is stored before the reply.
+            assert [g.question for g in await storage.list_gaps()] == [UNANSWERABLE]
+        stats = await storage.stats()
+        assert (stats.questions, stats.answered, stats.unanswered) == (2, 1, 1)
 
 
 # ----------------------------------------------------------------------------- gateway

@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -97,6 +98,10 @@ async def test_run_syncs_dev_guild_answers_and_stops_on_sigterm(
     assert TOKEN not in log and fake.member_user["id"] not in log
     assert question not in log and UNANSWERABLE not in log
     assert not [r for r in fake.sync_requests() if "guild_id" not in r.params]  # no global sync
+    # Question counts are written in batches; a clean stop writes the last one.
+    with sqlite3.connect(tmp_path / "policybot.sqlite3") as db:
+        counted = dict(db.execute("SELECT outcome, COUNT(*) FROM question_log GROUP BY outcome"))
+    assert counted == {"answer": 2, "none": 1}
 
 
 async def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:

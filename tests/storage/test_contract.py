@@ -27,6 +27,7 @@ from bot.storage import (
     GapOutcome,
     GapStatus,
     GuildConfig,
+    QuestionCount,
     ScoredCandidate,
     Storage,
     Vote,
@@ -424,6 +425,32 @@ async def test_stats_counts_questions_votes_and_top_gaps(storage: Storage) -> No
     assert stats.open_gaps == 2
     assert [g.question for g in stats.top_gaps] == ["most asked"]
     assert stats.top_gaps[0].count == 3
+
+
+async def test_record_questions_stores_a_batch_like_one_call_per_question(
+    storage: Storage,
+) -> None:
+    await storage.record_questions([])
+    await storage.record_questions(
+        [
+            QuestionCount("answer", entry_id="e", surface="web", guild_id=1),
+            QuestionCount("suggest", guild_id=1),
+            QuestionCount("none", at=T0 - timedelta(days=100)),
+        ]
+    )
+    stats = await storage.stats()
+    assert (stats.questions, stats.answered, stats.suggested, stats.unanswered) == (3, 1, 1, 1)
+    # Each count keeps its own time: retention treats a batched row like any other.
+    assert await storage.purge(T0 - timedelta(days=90)) == 1
+    assert (await storage.stats()).questions == 2
+
+
+async def test_record_questions_refuses_the_whole_batch_for_one_bad_outcome(
+    storage: Storage,
+) -> None:
+    with pytest.raises(ValueError):
+        await storage.record_questions([QuestionCount("answer"), QuestionCount("maybe")])
+    assert (await storage.stats()).questions == 0
 
 
 async def test_empty_stats(storage: Storage) -> None:

@@ -234,6 +234,7 @@ class Curation(commands.Cog):
                     embed = formatting.reload_problems_embed(problems, before)
                 else:
                     bot.service.reload(fresh)
+                    bot.cards.warm(fresh)
                     respond.note(interaction, "reloaded")
                     aliases = len(bot.service.snapshot.aliases)
                     embed = formatting.reload_ok_embed(before, fresh, aliases)
@@ -243,6 +244,7 @@ class Curation(commands.Cog):
         @app_commands.check(curators_only)
         async def stats(interaction: discord.Interaction) -> None:
             storage = curation_views.storage_of(bot)
+            await bot.records.flush_counts()  # the counts of the last second too
             totals = await storage.stats(top=5)
             respond.note(interaction, "stats")
             embed = formatting.stats_embed(totals, bot.service.knowledge)
