@@ -59,6 +59,7 @@ class MatchSettings:
     min_part_tokens: int = 5  # shorter sentences of a long post are context, not the ask
     long_answer_threshold: float = 34.0
     long_margin: float = 6.0
+    long_suggest_threshold: float = 32.0  # long posts score lower on the same evidence
     part_weight: float = 0.5  # a long post: question sentence vs the whole, per entry
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
@@ -612,12 +613,13 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,
                       top=top, margin=round(margin, 1))
 
-    if best_score >= settings.suggest_threshold:
+    suggest_bar = settings.long_suggest_threshold if long_post else settings.suggest_threshold
+    if best_score >= suggest_bar:
         picks: list[Candidate] = []
         seen: set[str] = set()
         for s, e, p in adjusted:
             entry = index.entries[e]
-            if s < settings.suggest_threshold or len(picks) >= settings.max_suggestions:
+            if s < suggest_bar or len(picks) >= settings.max_suggestions:
                 break
             if entry.id in seen:
                 continue
@@ -630,7 +632,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.SUGGEST, reason, score=score, suggestions=tuple(picks), top=top,
                       margin=round(margin, 1))
 
-    return result(Outcome.NONE, f"best score {score} below {settings.suggest_threshold}",
+    return result(Outcome.NONE, f"best score {score} below {suggest_bar}",
                   score=score, top=top, margin=round(margin, 1))
 
 
