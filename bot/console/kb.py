@@ -96,6 +96,7 @@ def export(knowledge: Knowledge) -> dict:
         "terms": [asdict(t) for t in knowledge.terms.values()],
         "surfaces": [asdict(s) for s in knowledge.surfaces.values()],
         "synonyms": [asdict(g) for g in knowledge.synonyms],
+        "out_of_scope": [asdict(t) for t in knowledge.out_of_scope],
         "comparison": comparison,
         "entries": entries,
     }

@@ -111,6 +111,8 @@ def test_kb_check_and_export_on_fixture() -> None:
     assert {e["entry_id"] for e in data["entries"]} >= {"app-training", "training-default"}
     assert data["entries"][0]["source_url"].startswith("https://")
     assert data["comparison"]["columns"] == ["personal", "business"]
+    assert data["out_of_scope"] == []
+    assert next(s for s in data["surfaces"] if s["id"] == "acme-app")["hints"] == ["learn toggle"]
 
 
 def test_console_reads_until_eof() -> None:
