@@ -44,6 +44,7 @@ class Tally:
     wrong: int = 0
     suggested_first: int = 0
     suggested_any: int = 0
+    ranked_first: int = 0  # the right entry was the matcher's first choice, whatever it decided
     false_abstain: int = 0
     correct_abstain: int = 0
     false_answer: int = 0  # answered a must-not-answer question
@@ -61,6 +62,10 @@ class Tally:
                 self.correct_abstain += 1
             return
         self.answerable += 1
+        first = result.explanation.top[0].entry.id if result.explanation and \
+            result.explanation.top else None
+        if got in accepted or first in accepted:
+            self.ranked_first += 1
         if result.outcome is Outcome.ANSWER:
             if got in accepted:
                 self.correct += 1
@@ -94,10 +99,12 @@ class Tally:
             "wrong": self.wrong,
             "suggested_first": self.suggested_first,
             "suggested_any": self.suggested_any,
+            "ranked_first": self.ranked_first,
             "false_abstain": self.false_abstain,
             "correct_abstain": self.correct_abstain,
             "false_answer": self.false_answer,
             "accuracy": _ratio(self.correct, self.answerable),
+            "ranked_first_rate": _ratio(self.ranked_first, self.answerable),
             "wrong_rate": _ratio(self.wrong + self.false_answer, answered),
             "abstain_rate": _ratio(self.correct_abstain, self.unanswerable),
         }
@@ -144,7 +151,7 @@ def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
             if expected_id is not None and expected_id not in knowledge.entries:
                 unknown[expected_id] += 1
         start = time.perf_counter()
-        result = service.ask(item.q, item.surface, explain=False)
+        result = service.ask(item.q, item.surface)  # the explanation holds the ranking
         latencies.append((time.perf_counter() - start) * 1000)
         accepted = {item.expect, *item.also} if item.expect else set()
         expected = knowledge.entries.get(item.expect) if item.expect else None
@@ -191,6 +198,8 @@ def format_report(report: dict[str, Any], *, failures: bool = False) -> str:
             f"  correct answers      {f['correct']:>4}  ({f['accuracy']:.1%} of answerable)",
             f"  wrong answers        {f['wrong']:>4}",
             f"  right entry suggested first {f['suggested_first']}, anywhere {f['suggested_any']}",
+            f"  right entry ranked first {f['ranked_first']:>4}  ({f['ranked_first_rate']:.1%}, "
+            "whatever the decision)",
             f"  false abstentions    {f['false_abstain']:>4}",
             f"  correct abstentions  {f['correct_abstain']:>4}  ({f['abstain_rate']:.1%})",
             f"  answered must-not    {f['false_answer']:>4}",

@@ -33,6 +33,7 @@ def test_an_also_entry_counts_as_correct(service: AnswerService, tmp_path: Path)
         f"questions:\n  - q: {question!r}\n    expect: {other}\n    also: [{got.id}]\n"))))
     assert strict["overall"]["wrong"] == 1 and strict["overall"]["correct"] == 0
     assert lenient["overall"]["correct"] == 1 and lenient["overall"]["wrong"] == 0
+    assert strict["overall"]["ranked_first"] == 0 and lenient["overall"]["ranked_first"] == 1
 
 
 def test_an_unknown_also_id_is_reported(service: AnswerService, tmp_path: Path) -> None:
