@@ -268,6 +268,15 @@ def _fresh_embed(data: dict[str, Any]) -> discord.Embed:
     )
 
 
+# How the matcher knew the surface (Explanation.surface_source), in words for the embed.
+SURFACE_SOURCES = {
+    "explicit": "the command used",
+    "text": "named in the question",
+    "terms": "the account named",
+    "feature": "a feature only that surface has",
+}
+
+
 class AnswerCards:
     """Answer and side-by-side cards, each built once per knowledge instead of per question.
 
@@ -371,7 +380,8 @@ def explanation_embed(
         name="Margin over the runner-up", value=f"{explanation.margin:.1f}", inline=True
     )
     if explanation.surface_source:
-        embed.add_field(name="Surface from", value=explanation.surface_source, inline=True)
+        source = SURFACE_SOURCES.get(explanation.surface_source, explanation.surface_source)
+        embed.add_field(name="Surface from", value=source, inline=True)
     return fit_embed(embed)
 
 

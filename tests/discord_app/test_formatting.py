@@ -146,3 +146,12 @@ def test_component_text_limits(shipped_knowledge: Knowledge) -> None:
 def test_result_embed_picks_by_outcome(shipped_knowledge: Knowledge) -> None:
     none = Result(question="q", outcome=Outcome.NONE)
     assert fmt.result_embed(none, shipped_knowledge).title == "No sourced answer yet"
+
+
+def test_explanation_says_in_words_how_the_surface_was_known(
+        shipped_knowledge: Knowledge) -> None:
+    entry = shipped_knowledge.entries["ai-incognito-retention"]
+    expl = Explanation(normalised="incognito keep", folds=(), surface_source="feature",
+                       top=(Candidate(entry, 80.0, "x"),), margin=20.0, reason="r")
+    fields = {f.name: f.value for f in fmt.explanation_embed(entry, expl, 80.0).fields}
+    assert fields["Surface from"] == "a feature only that surface has"
