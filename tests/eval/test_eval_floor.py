@@ -24,6 +24,8 @@ FLOORS = {
     "questions.yaml": {"dev": (0.68, 0.13, 0.90), "test": (0.65, 0.17, 0.90)},
     "long_posts.yaml": {"long-dev": (0.60, 0.06, 0.90), "long-test": (0.55, 0.12, 0.90)},
     "long_posts_holdout.yaml": {"long-holdout": (0.45, 0.20, 0.85)},
+    "long_posts_more.yaml": {"long-more-dev": (0.70, 0.12, 0.90),
+                             "long-more-test": (0.52, 0.20, 0.85)},
     "real_questions.yaml": {"real-dev": (0.40, 0.30, 0.90), "real-test": (0.30, 0.60, 0.80)},
 }
 
