@@ -256,24 +256,17 @@ class Index:
 
     def detect_hint(self, plain: str) -> str | None:
         """The one surface whose own features the question names ("incognito"), if exactly one."""
-        if self.hint_re is None:
-            return None
-        found = {self.hint_words[m.group()] for m in self.hint_re.finditer(plain)}
-        return found.pop() if len(found) == 1 else None
+        found = _named(self.hint_re, self.hint_words, plain)
+        return found[0] if len(found) == 1 else None
 
     def out_of_scope(self, plain: str) -> list[str]:
         """The out-of-scope topics the question names ("chatgpt" -> other vendors)."""
-        if self.scope_re is None:
-            return []
-        return list(dict.fromkeys(self.scope_words[m.group()]
-                                  for m in self.scope_re.finditer(plain)))
+        return _named(self.scope_re, self.scope_words, plain)
 
     def detect_terms(self, plain: str) -> str | None:
         """Terms the question signals by account words ("on my max plan"), if exactly one."""
-        if self.terms_re is None:
-            return None
-        found = {self.terms_words[m.group()] for m in self.terms_re.finditer(plain)}
-        return found.pop() if len(found) == 1 else None
+        found = _named(self.terms_re, self.terms_words, plain)
+        return found[0] if len(found) == 1 else None
 
     def complete(self, text: str, limit: int = 25,
                  settings: MatchSettings | None = None) -> list[tuple[str, str]]:
@@ -299,6 +292,13 @@ def _question_sentences(text: str, limit: int = 2) -> list[str]:
     asked = [s for s in sentences if s.endswith("?")]
     # A statement beside a question is context ("my setting is on"), not the ask.
     return (asked or sentences)[::-1][:limit]
+
+
+def _named(pattern: re.Pattern[str] | None, meaning: dict[str, str], plain: str) -> list[str]:
+    """What the phrases of `pattern` found in the text stand for, each once, in text order."""
+    if pattern is None:
+        return []
+    return list(dict.fromkeys(meaning[m.group()] for m in pattern.finditer(plain)))
 
 
 def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
