@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.normalise import Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
+from bot.core.word_model import WordModel
 from bot.knowledge.model import Entry, Knowledge
 
 NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
@@ -41,12 +42,12 @@ CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is cent
 class MatchSettings:
     """Thresholds and weights; defaults tuned on the dev split (see README)."""
 
-    answer_threshold: float = 60.0
+    answer_threshold: float = 64.0
     suggest_threshold: float = 42.0
-    margin: float = 4.0
+    margin: float = 6.0
     confident: float = 85.0  # at or above this, answer even with a thin margin
-    answer_floor: float = 46.0  # below the threshold, still answer when the lead is large
-    strong_margin: float = 12.0
+    answer_floor: float = 54.0  # below the threshold, still answer when the lead is large
+    strong_margin: float = 16.0
     overlap_weight: float = 0.5
     fuzz_weight: float = 0.15
     coverage_weight: float = 0.35
@@ -64,6 +65,10 @@ class MatchSettings:
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
+    # Points per unit of log-likelihood an entry trails the best-fitting one by in the word
+    # model (bot/core/word_model.py); 0 turns the model off.
+    word_model_weight: float = 3.0
+    word_model_entries: int = 5  # the leading entries the word model compares
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 
@@ -111,6 +116,7 @@ class Index:
     parents: dict[str, tuple[str, ...]]
     position: dict[str, int]
     common: frozenset[str]
+    word_model: WordModel
 
     @classmethod
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
@@ -225,6 +231,7 @@ class Index:
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
+            word_model=WordModel.build(((i, tokens) for i, _, tokens in raw), len(entries)),
         )
 
     def detect_surface(self, plain: str, terms_hint: str | None = None
@@ -399,7 +406,25 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
                        + settings.coverage_weight * coverage[e])
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
+    if best and settings.word_model_weight:
+        best = _weigh_word_model(index, tokens, best, settings)
     return best
+
+
+def _weigh_word_model(index: Index, tokens: tuple[str, ...], best: dict[int, tuple[float, int]],
+                      settings: MatchSettings) -> dict[int, tuple[float, int]]:
+    """Siblings share most words, so the overlap scores barely tell them apart: each entry
+    now trails by how much worse its phrasings' word model fits the question.
+
+    Only the leading entries are modelled (the decision and the suggestions never look
+    further); the rest trail by at least as much as the worst-fitting of those.
+    """
+    leading = heapq.nlargest(settings.word_model_entries, best, key=lambda e: best[e][0])
+    fits = index.word_model.fit(tokens, leading)
+    top = max(fits.values())
+    floor = min(fits.values())
+    weight = settings.word_model_weight
+    return {e: (score + weight * (fits.get(e, floor) - top), p) for e, (score, p) in best.items()}
 
 
 def _fuzzy_scores(index: Index, tokens: tuple[str, ...], ranked: list[int], scorer: str

@@ -128,7 +128,7 @@ def test_autocomplete_offers_the_entries_a_half_typed_question_heads_for(
 def test_a_feature_only_one_surface_has_names_that_surface(mini: AnswerService) -> None:
     general = mini.ask("is training on by default")
     assert general.surface is None and general.entry.id == "training-default"
-    hinted = mini.ask("is training on by default when the learn toggle is on?")
+    hinted = mini.ask("is the learn toggle on by default")
     assert hinted.outcome is Outcome.ANSWER and hinted.entry.id == "app-training"
     assert hinted.surface == "acme-app" and hinted.explanation.surface_source == "feature"
 

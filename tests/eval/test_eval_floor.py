@@ -19,14 +19,16 @@ HERE = Path(__file__).resolve().parent
 
 # file -> split -> (min share of answerable answered correctly, max share of given answers
 # wrong, min share of must-not-answer questions left unanswered). The real-question set is
-# small (20 answerable), so its floors are loose.
+# small (20 and 19 answerable), so their floors are loose.
 FLOORS = {
-    "questions.yaml": {"dev": (0.68, 0.13, 0.90), "test": (0.65, 0.17, 0.90)},
-    "long_posts.yaml": {"long-dev": (0.60, 0.06, 0.90), "long-test": (0.55, 0.12, 0.90)},
-    "long_posts_holdout.yaml": {"long-holdout": (0.45, 0.20, 0.85)},
-    "long_posts_more.yaml": {"long-more-dev": (0.70, 0.12, 0.90),
-                             "long-more-test": (0.52, 0.20, 0.85)},
-    "real_questions.yaml": {"real-dev": (0.40, 0.30, 0.90), "real-test": (0.30, 0.60, 0.80)},
+    "questions.yaml": {"dev": (0.66, 0.11, 0.92), "test": (0.64, 0.12, 0.92)},
+    "long_posts.yaml": {"long-dev": (0.70, 0.05, 0.90), "long-test": (0.65, 0.15, 0.85)},
+    "long_posts_holdout.yaml": {"long-holdout": (0.58, 0.16, 0.85)},
+    "long_posts_more.yaml": {"long-more-dev": (0.75, 0.08, 0.92),
+                             "long-more-test": (0.66, 0.15, 0.85)},
+    "real_questions.yaml": {"real-dev": (0.45, 0.30, 0.90), "real-test": (0.30, 0.60, 0.80)},
+    "real_questions_more.yaml": {"real-more-dev": (0.20, 0.60, 0.80),
+                                 "real-more-test": (0.40, 0.60, 0.80)},
 }
 
 
