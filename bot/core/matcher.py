@@ -301,6 +301,21 @@ def _question_sentences(text: str, limit: int = 2) -> list[str]:
     return (asked or sentences)[::-1][:limit]
 
 
+def _poster_surface(index: Index, question: str, plain: str) -> tuple[str | None, bool]:
+    """The surface a long post that names several is about, or a comparison.
+
+    Forum posts name other products as context ("my brother says it's like the website");
+    unless the question sentences themselves compare, the surface named first is the
+    poster's own ("I built an app on the Claude API ...").
+    """
+    asked = index.normaliser.words(" ".join(_question_sentences(question)))
+    surface, compared = index.detect_surface(asked, index.detect_terms(asked))
+    if surface or compared:
+        return surface, compared
+    named = _named(index.surface_re, index.surface_words, plain)
+    return (named[0], False) if named else (None, True)
+
+
 def _named(pattern: re.Pattern[str] | None, meaning: dict[str, str], plain: str) -> list[str]:
     """What the phrases of `pattern` found in the text stand for, each once, in text order."""
     if pattern is None:
@@ -534,6 +549,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     compared = False
     if surface is None:
         surface, compared = index.detect_surface(norm.plain, terms_hint)
+        if compared and len(tokens) > settings.long_question_tokens:
+            surface, compared = _poster_surface(index, question, norm.plain)
         surface_source = "text" if surface else ""
     if surface is None and terms_hint and not compared:
         surface = index.knowledge.terms[terms_hint].surface

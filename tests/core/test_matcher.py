@@ -166,3 +166,16 @@ def test_out_of_scope_words_in_a_long_posts_context_do_not_block_it(
         "forever and I could not answer her. How long does Anthropic keep the data from "
         "Claude in Chrome sessions?")
     assert result.outcome is Outcome.ANSWER and result.entry.id == "chrome-retention"
+
+
+def test_a_long_post_is_about_the_surface_its_poster_names_first(
+        shipped: AnswerService) -> None:
+    post = ("I built a small journaling app on top of the Claude API for a few paying users. "
+            "My cofounder says we are under the same rules as someone chatting on the website, "
+            "because we are tiny. I can't find where this is spelled out anywhere. "
+            "Which set of terms covers what our users type?")
+    assert shipped.ask(post).surface == "claude-api"
+    comparing = ("I use the Claude API at work and the website at home, for different "
+                 "projects and different people, and I keep mixing up the settings. "
+                 "Is training on by default for the API or for the website?")
+    assert shipped.ask(comparing).surface is None
