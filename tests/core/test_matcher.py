@@ -179,3 +179,11 @@ def test_a_long_post_is_about_the_surface_its_poster_names_first(
                  "projects and different people, and I keep mixing up the settings. "
                  "Is training on by default for the API or for the website?")
     assert shipped.ask(comparing).surface is None
+
+
+def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
+    # "mcp server" (singular) once sat in scope.yaml's how-to topic and hid ai-connectors.
+    assert shipped.ask("is data from an mcp server used to train claude").entry.id == \
+        "ai-connectors"
+    assert shipped.ask("claude free, are my chats used for training").surface == "claude-ai"
+    assert shipped.ask("does claude keep memories of my chats").surface == "claude-ai"
