@@ -305,15 +305,25 @@ def _poster_surface(index: Index, question: str, plain: str) -> tuple[str | None
     """The surface a long post that names several is about, or a comparison.
 
     Forum posts name other products as context ("my brother says it's like the website");
-    unless the question sentences themselves compare, the surface named first is the
-    poster's own ("I built an app on the Claude API ...").
+    unless the question sentences themselves compare, the surface (or the account) named
+    first is the poster's own ("I built an app on the Claude API ...").
     """
     asked = index.normaliser.words(" ".join(_question_sentences(question)))
     surface, compared = index.detect_surface(asked, index.detect_terms(asked))
     if surface or compared:
         return surface, compared
-    named = _named(index.surface_re, index.surface_words, plain)
-    return (named[0], False) if named else (None, True)
+    first = _first_named(index.surface_re, plain)
+    account = _first_named(index.terms_re, plain)
+    if account and (not first or account.start() < first.start()):
+        # "I pay for Claude Max ... the same terms as API customers?": the account named
+        # first is the poster's own.
+        surface = index.knowledge.terms[index.terms_words[account.group()]].surface
+        return (surface, False) if surface else (None, True)
+    return (index.surface_words[first.group()], False) if first else (None, True)
+
+
+def _first_named(pattern: re.Pattern[str] | None, plain: str) -> re.Match[str] | None:
+    return pattern.search(plain) if pattern is not None else None
 
 
 def _named(pattern: re.Pattern[str] | None, meaning: dict[str, str], plain: str) -> list[str]:

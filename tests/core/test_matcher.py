@@ -179,6 +179,11 @@ def test_a_long_post_is_about_the_surface_its_poster_names_first(
                  "projects and different people, and I keep mixing up the settings. "
                  "Is training on by default for the API or for the website?")
     assert shipped.ask(comparing).surface is None
+    account_first = ("I pay for Claude Max out of my own pocket, more than some small "
+                     "businesses spend on software. I assumed that puts me on the same "
+                     "business terms as API customers. A friend says no. What terms am I "
+                     "actually under?")
+    assert shipped.ask(account_first).surface == "claude-ai"
 
 
 def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
