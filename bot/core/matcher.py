@@ -45,7 +45,8 @@ class MatchSettings:
     answer_threshold: float = 64.0
     suggest_threshold: float = 42.0
     margin: float = 6.0
-    confident: float = 85.0  # at or above this, answer even with a thin margin
+    confident: float = 85.0  # at or above this, answer even with a thin margin...
+    confident_margin: float = 3.0  # ...unless the runner-up is as good (a near tie)
     answer_floor: float = 54.0  # below the threshold, still answer when the lead is large
     strong_margin: float = 16.0
     overlap_weight: float = 0.5
@@ -644,7 +645,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     score = round(min(best_score, 100.0), 1)
 
     confident = (
-        best_score >= settings.confident
+        (best_score >= settings.confident and margin >= settings.confident_margin)
         or (best_score >= settings.answer_threshold and margin >= settings.margin)
         or (best_score >= settings.answer_floor and margin >= settings.strong_margin)
         # A long post is judged against an ordinary-length question, so its scores run

@@ -192,3 +192,11 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
         "ai-connectors"
     assert shipped.ask("claude free, are my chats used for training").surface == "claude-ai"
     assert shipped.ask("does claude keep memories of my chats").surface == "claude-ai"
+
+
+def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
+        shipped: AnswerService) -> None:
+    result = shipped.ask("incognito", "claude-ai")  # kept how long? used for training?
+    assert result.outcome is Outcome.SUGGEST
+    assert {c.entry.id for c in result.suggestions[:2]} == {"ai-incognito-retention",
+                                                            "ai-incognito-training"}
