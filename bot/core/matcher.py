@@ -307,7 +307,7 @@ def _poster_surface(index: Index, question: str, plain: str) -> tuple[str | None
 
     Forum posts name other products as context ("my brother says it's like the website");
     unless the question sentences themselves compare, the surface (or the account) named
-    first is the poster's own ("I built an app on the Claude API ...").
+    first is the poster's own ("I built an app on your API ...").
     """
     asked = index.normaliser.words(" ".join(_question_sentences(question)))
     surface, compared = index.detect_surface(asked, index.detect_terms(asked))
@@ -316,8 +316,8 @@ def _poster_surface(index: Index, question: str, plain: str) -> tuple[str | None
     first = _first_named(index.surface_re, plain)
     account = _first_named(index.terms_re, plain)
     if account and (not first or account.start() < first.start()):
-        # "I pay for Claude Max ... the same terms as API customers?": the account named
-        # first is the poster's own.
+        # "I pay for the top personal plan ... the same terms as API customers?": the
+        # account named first is the poster's own.
         surface = index.knowledge.terms[index.terms_words[account.group()]].surface
         return (surface, False) if surface else (None, True)
     return (index.surface_words[first.group()], False) if first else (None, True)
