@@ -19,23 +19,28 @@ a question costs one vector and a dictionary look-up per feature per shortlisted
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise, repeat
+from itertools import pairwise, repeat
 from operator import mul
 from typing import TypeAlias
 
 Feature: TypeAlias = str | tuple[str, str]
 
 
-def features(tokens: Sequence[str]) -> Counter[Feature]:
+def features(tokens: Sequence[str]) -> dict[Feature, int]:
     """Tokens and adjacent token pairs, with counts (pairs carry word order: "not used").
 
     A pair is the tuple itertools.pairwise yields: no string is built, and its hash comes
-    from the two tokens' cached hashes. Counter counts in C.
+    from the two tokens' cached hashes. Most phrasings repeat nothing, so the counts start
+    as 1 in C and only a text with repeats is counted again.
     """
-    return Counter(chain(tokens, pairwise(tokens)))
+    items = [*tokens, *pairwise(tokens)]
+    found = dict.fromkeys(items, 1)
+    if len(found) < len(items):
+        found = dict(Counter(items))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,7 @@ class WordModel:
         for _, found in docs:
             df.update(found.keys())
         idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items()}
-        sums: list[dict[Feature, float]] = [{} for _ in range(entries)]
+        sums: list[defaultdict[Feature, float]] = [defaultdict(float) for _ in range(entries)]
         totals = [0.0] * entries
         counts = [0] * entries
         for e, found in docs:
@@ -64,8 +69,8 @@ class WordModel:
             local = sums[e]
             names, weights, norm = _vector(found, idf)
             for f, x in zip(names, weights, strict=True):
-                local[f] = local.get(f, 0.0) + x / norm
-                totals[e] += x / norm
+                local[f] += x / norm
+            totals[e] += sum(weights) / norm
         size = alpha * max(1, len(idf))
         log_prob = tuple({f: math.log((x + alpha) / (totals[e] + size)) for f, x in s.items()}
                          for e, s in enumerate(sums))
@@ -91,14 +96,16 @@ class WordModel:
                 for e in entries}
 
 
-def _vector(found: Counter[Feature], idf: dict[Feature, float]
+def _vector(found: dict[Feature, int], idf: dict[Feature, float]
             ) -> tuple[tuple[Feature, ...], tuple[float, ...], float]:
     """Sublinear tf times idf, and the L2 norm to divide by; unknown features are dropped."""
-    get = idf.get
-    vector = {f: w if c == 1 else (1.0 + math.log(c)) * w
-              for f, c in found.items() if (w := get(f)) is not None}
-    weights = tuple(vector.values())
-    return tuple(vector), weights, math.sqrt(sum(map(mul, weights, weights))) or 1.0
+    weights = tuple(map(idf.get, found))
+    names = tuple(found)
+    if None in weights or max(found.values(), default=1) > 1:  # the uncommon, slow path
+        vector = {f: w if c == 1 else (1.0 + math.log(c)) * w
+                  for f, c in found.items() if (w := idf.get(f)) is not None}
+        names, weights = tuple(vector), tuple(vector.values())
+    return names, weights, math.sqrt(sum(map(mul, weights, weights))) or 1.0
 
 
 __all__ = ["WordModel", "features"]
