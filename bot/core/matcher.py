@@ -69,7 +69,7 @@ class MatchSettings:
     # Points per unit of log-likelihood an entry trails the best-fitting one by in the word
     # model (bot/core/word_model.py); 0 turns the model off.
     word_model_weight: float = 3.0
-    word_model_entries: int = 5  # the leading entries the word model compares
+    word_model_entries: int = 3  # the leading entries the word model compares
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 

@@ -99,12 +99,15 @@ class WordModel:
 def _vector(found: dict[Feature, int], idf: dict[Feature, float]
             ) -> tuple[tuple[Feature, ...], tuple[float, ...], float]:
     """Sublinear tf times idf, and the L2 norm to divide by; unknown features are dropped."""
-    weights = tuple(map(idf.get, found))
     names = tuple(found)
-    if None in weights or max(found.values(), default=1) > 1:  # the uncommon, slow path
-        vector = {f: w if c == 1 else (1.0 + math.log(c)) * w
-                  for f, c in found.items() if (w := idf.get(f)) is not None}
-        names, weights = tuple(vector), tuple(vector.values())
+    weights = tuple(map(idf.get, names))
+    if None in weights:  # a question's word pairs are mostly new to the knowledge
+        kept = [(f, w) for f, w in zip(names, weights, strict=True) if w is not None]
+        names = tuple([f for f, _ in kept])
+        weights = tuple([w for _, w in kept])
+    if max(found.values(), default=1) > 1:
+        weights = tuple([w if found[f] == 1 else (1.0 + math.log(found[f])) * w
+                         for f, w in zip(names, weights, strict=True)])
     return names, weights, math.sqrt(sum(map(mul, weights, weights))) or 1.0
 
 
