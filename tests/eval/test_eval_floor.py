@@ -2,7 +2,8 @@
 
 Floors sit a few points under what was measured (README, "Measured"), so a knowledge or
 engine change that makes real questions worse fails CI. Held-out splits (test, real-test,
-long-holdout) are never used for tuning; only these floors read them.
+real-more-test, long-holdout, long-more-test) are never used for tuning; only these floors
+read them.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ HERE = Path(__file__).resolve().parent
 # wrong, min share of must-not-answer questions left unanswered). The real-question set is
 # small (20 and 19 answerable), so their floors are loose.
 FLOORS = {
-    "questions.yaml": {"dev": (0.66, 0.11, 0.92), "test": (0.64, 0.12, 0.92)},
-    "long_posts.yaml": {"long-dev": (0.70, 0.05, 0.90), "long-test": (0.65, 0.15, 0.85)},
-    "long_posts_holdout.yaml": {"long-holdout": (0.58, 0.16, 0.85)},
-    "long_posts_more.yaml": {"long-more-dev": (0.75, 0.08, 0.92),
-                             "long-more-test": (0.66, 0.15, 0.85)},
+    "questions.yaml": {"dev": (0.66, 0.10, 0.92), "test": (0.63, 0.12, 0.92)},
+    "long_posts.yaml": {"long-dev": (0.75, 0.08, 0.92), "long-test": (0.72, 0.08, 0.85)},
+    "long_posts_holdout.yaml": {"long-holdout": (0.58, 0.18, 0.85)},
+    "long_posts_more.yaml": {"long-more-dev": (0.85, 0.05, 0.92),
+                             "long-more-test": (0.72, 0.08, 0.85)},
     "real_questions.yaml": {"real-dev": (0.45, 0.30, 0.90), "real-test": (0.30, 0.60, 0.80)},
-    "real_questions_more.yaml": {"real-more-dev": (0.20, 0.60, 0.80),
-                                 "real-more-test": (0.40, 0.60, 0.80)},
+    "real_questions_more.yaml": {"real-more-dev": (0.30, 0.60, 0.80),
+                                 "real-more-test": (0.50, 0.60, 0.80)},
 }
 
 
