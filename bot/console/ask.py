@@ -146,7 +146,9 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
             lines.append(f"  surface: {result.surface} ({ex.surface_source})")
         lines.append(f"  decision: {ex.reason}")
         for candidate in ex.top:
-            lines.append(f"  {candidate.score:6.1f}  {candidate.entry.id}  ← {candidate.matched!r}")
+            share = f"  (word model {candidate.word_model:+.1f})" if candidate.word_model else ""
+            lines.append(f"  {candidate.score:6.1f}  {candidate.entry.id}  ← "
+                         f"{candidate.matched!r}{share}")
     return "\n".join(lines)
 
 

@@ -343,8 +343,8 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
     return surface in entry.surfaces
 
 
-def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings
-                   ) -> dict[int, tuple[float, int]]:
+def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings,
+                   shares: dict[int, float] | None = None) -> dict[int, tuple[float, int]]:
     """Best combined score per entry index, with the phrasing that produced it.
 
     This is the hot loop of every question (and runs up to three times for a long post), so
@@ -433,24 +433,29 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         if e not in best or score > best[e][0]:
             best[e] = (score, p)
     if best and settings.word_model_weight:
-        best = _weigh_word_model(index, tokens, best, settings)
+        best = _weigh_word_model(index, tokens, best, settings, shares)
     return best
 
 
 def _weigh_word_model(index: Index, tokens: tuple[str, ...], best: dict[int, tuple[float, int]],
-                      settings: MatchSettings) -> dict[int, tuple[float, int]]:
+                      settings: MatchSettings, shares: dict[int, float] | None = None
+                      ) -> dict[int, tuple[float, int]]:
     """Siblings share most words, so the overlap scores barely tell them apart: each entry
     now trails by how much worse its phrasings' word model fits the question.
 
     Only the leading entries are modelled (the decision and the suggestions never look
-    further); the rest trail by at least as much as the worst-fitting of those.
+    further); the rest trail by at least as much as the worst-fitting of those. The points
+    taken off go into `shares` when given, for the explanation.
     """
     leading = heapq.nlargest(settings.word_model_entries, best, key=lambda e: best[e][0])
     fits = index.word_model.fit(tokens, leading)
     top = max(fits.values())
     floor = min(fits.values())
     weight = settings.word_model_weight
-    return {e: (score + weight * (fits.get(e, floor) - top), p) for e, (score, p) in best.items()}
+    taken = {e: weight * (fits.get(e, floor) - top) for e in best}
+    if shares is not None:
+        shares.update(taken)
+    return {e: (score + taken[e], p) for e, (score, p) in best.items()}
 
 
 def _fuzzy_scores(index: Index, tokens: tuple[str, ...], ranked: list[int], scorer: str
@@ -587,7 +592,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if not tokens:
         return result(Outcome.NONE, "nothing to match after removing filler")
 
-    scored = _score_entries(index, tokens, settings)
+    shares: dict[int, float] = {}  # points the word model took off, per entry
+    scored = _score_entries(index, tokens, settings, shares)
     long_post = len(tokens) > settings.long_question_tokens
     sentences = _question_sentences(question) if long_post else []
     if long_post and settings.part_weight > 0:
@@ -595,17 +601,21 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         # sentence often leans on the context ("how long is it kept then?"). Each entry is
         # scored on the question sentence and on the whole post together, so an entry must
         # fit both the ask and what it is about.
-        whole = scored
+        whole, whole_shares = scored, shares
         w = settings.part_weight
         for part in sentences:
             part_tokens = index.normaliser(part).tokens
             if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
                 continue
+            part_shares: dict[int, float] = {}
             blended = {e: (w * s + (1 - w) * whole.get(e, (0.0, p))[0], p)
-                       for e, (s, p) in _score_entries(index, part_tokens, settings).items()}
+                       for e, (s, p) in _score_entries(index, part_tokens, settings,
+                                                       part_shares).items()}
             best_part = max((v[0] for v in blended.values()), default=0.0)
             if best_part > max((v[0] for v in scored.values()), default=0.0):
                 scored, tokens = blended, part_tokens
+                shares = {e: w * part_shares.get(e, 0.0) + (1 - w) * whole_shares.get(e, 0.0)
+                          for e in blended}
     adjusted: list[tuple[float, int, int]] = []
     for e, (score, p) in scored.items():
         entry = index.entries[e]
@@ -625,7 +635,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if not adjusted:
         return result(Outcome.NONE, "no entry shares a word with the question")
 
-    top = tuple(Candidate(index.entries[e], round(min(s, 100.0), 1), index.phrasings[p].display)
+    top = tuple(Candidate(index.entries[e], round(min(s, 100.0), 1), index.phrasings[p].display,
+                          round(shares.get(e, 0.0), 1))
                 for s, e, p in adjusted[:5])
     best_score, best_e, _ = adjusted[0]
     best = index.entries[best_e]

@@ -54,8 +54,8 @@ def result_to_dict(result: Result, knowledge: Knowledge, *, explain: bool = Fals
             "surface_source": ex.surface_source,
             "reason": ex.reason,
             "margin": ex.margin,
-            "top": [{"entry_id": c.entry.id, "score": c.score, "matched": c.matched}
-                    for c in ex.top],
+            "top": [{"entry_id": c.entry.id, "score": c.score, "matched": c.matched,
+                     "word_model": c.word_model} for c in ex.top],
         }
     return data
 

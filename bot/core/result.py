@@ -21,6 +21,7 @@ class Candidate:
     entry: Entry
     score: float
     matched: str = ""  # the phrasing that scored best
+    word_model: float = 0.0  # points the word model took off the score (0 or negative)
 
 
 @dataclass(frozen=True, slots=True)

@@ -373,7 +373,9 @@ def explanation_embed(
     folds = ", ".join(explanation.folds)
     embed.add_field(name="Synonym folds", value=escape_user(folds, 400) or "none", inline=False)
     scores = "\n".join(
-        f"{c.score:.1f} · {escape_markdown(c.entry.title)}" for c in explanation.top[:5]
+        f"{c.score:.1f} · {escape_markdown(c.entry.title)}"
+        + (f" (word model {c.word_model:+.1f})" if c.word_model else "")
+        for c in explanation.top[:5]
     )
     embed.add_field(name="Scores (0-100)", value=scores or f"{score:.1f}", inline=False)
     embed.add_field(
