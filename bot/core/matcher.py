@@ -448,6 +448,8 @@ def _weigh_word_model(index: Index, tokens: tuple[str, ...], best: dict[int, tup
     taken off go into `shares` when given, for the explanation.
     """
     leading = heapq.nlargest(settings.word_model_entries, best, key=lambda e: best[e][0])
+    if not leading:
+        return best
     fits = index.word_model.fit(tokens, leading)
     top = max(fits.values())
     floor = min(fits.values())
