@@ -560,6 +560,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     """Decide answer / suggest / none for one question."""
     norm = index.normaliser(question or "")
     tokens = norm.tokens
+    long_post = len(tokens) > settings.long_question_tokens
     if surface is not None and surface not in index.knowledge.surfaces:
         surface = None
     surface_source = "explicit" if surface else ""
@@ -567,7 +568,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     compared = False
     if surface is None:
         surface, compared = index.detect_surface(norm.plain, terms_hint)
-        if compared and len(tokens) > settings.long_question_tokens:
+        if compared and long_post:
             surface, compared = _poster_surface(index, question, norm.plain)
         surface_source = "text" if surface else ""
     if surface is None and terms_hint and not compared:
@@ -596,7 +597,6 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     shares: dict[int, float] = {}  # points the word model took off, per entry
     scored = _score_entries(index, tokens, settings, shares)
-    long_post = len(tokens) > settings.long_question_tokens
     sentences = _question_sentences(question) if long_post else []
     if long_post and settings.part_weight > 0:
         # A long post usually ends with (or marks with "?") the actual question, but that
