@@ -200,3 +200,11 @@ def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
     assert result.outcome is Outcome.SUGGEST
     assert {c.entry.id for c in result.suggestions[:2]} == {"ai-incognito-retention",
                                                             "ai-incognito-training"}
+
+
+def test_the_explanation_shows_what_the_word_model_took_off(shipped: AnswerService) -> None:
+    top = shipped.ask("does deleting a chat remove it from the backend immediately").explanation.top
+    assert len(top) >= 2
+    assert all(c.word_model <= 0 for c in top)
+    assert any(c.word_model < 0 for c in top)  # someone trails the best-fitting entry
+    assert max(c.word_model for c in top) == 0.0  # ...and one of them is that entry

@@ -46,14 +46,3 @@ def test_an_entry_without_phrasings_fits_worst_instead_of_failing() -> None:
     fits = model.fit(("delete", "chat"), [0, 1, 3])
     assert fits[3] < min(fits[0], fits[1])
 
-
-def test_the_explanation_shows_what_the_word_model_took_off() -> None:
-    from bot.core.service import AnswerService
-    from bot.knowledge import bundled_knowledge_dir, load_knowledge
-
-    service = AnswerService(load_knowledge(bundled_knowledge_dir()))
-    top = service.ask("does deleting a chat remove it from the backend immediately").explanation.top
-    assert len(top) >= 2
-    assert all(c.word_model <= 0 for c in top)
-    assert any(c.word_model < 0 for c in top)  # someone trails the best-fitting entry
-    assert max(c.word_model for c in top) == 0.0  # ...and one of them is that entry
