@@ -8,7 +8,9 @@ a bad line yields an error object, never a failed batch.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -47,9 +49,24 @@ def run_ask(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if args.batch:
-        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
-        with stream:
-            run_batch(service, stream, sys.stdout, explain=args.explain)
+        # Bytes in and out, coded here: whatever the locale, invalid UTF-8 becomes U+FFFD and
+        # a byte-order mark is dropped, instead of a codec error ending the batch mid-way.
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="replace",
+                               line_buffering=True)
+        if args.batch == "-":
+            stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+        else:
+            stream = open(args.batch, "rb")  # noqa: SIM115
+            stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
+        try:
+            run_batch(service, stream, out, explain=args.explain)
+        finally:
+            out.flush()
+            out.detach()  # the wrappers must not close the process's own stdin and stdout
+            if args.batch == "-":
+                stream.detach()
+            else:
+                stream.close()
         return 0
     question = " ".join(args.question)
     result = service.ask(question, args.surface)
@@ -66,17 +83,30 @@ def run_batch(service: AnswerService, lines: Iterable[str], out: IO[str], *,
     """Answer each JSON Lines item; one output object per input line, whatever the line."""
     count = 0
     for number, line in enumerate(lines, start=1):
-        data = _batch_item(service, line, number, explain)
+        try:
+            data = _batch_item(service, line, number, explain)
+        except Exception as exc:  # one line's failure must not end the batch
+            data = _error_item(service, f"line {number}: could not be answered ({exc!r})")
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         out.flush()
         count += 1
     return count
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: object) -> str:
+    """A string as it can be written back out: JSON may escape lone surrogates ("\\ud800"),
+    which no UTF-8 output can carry, so they become U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
+
+
 def _batch_item(service: AnswerService, line: str, number: int, explain: bool
                 ) -> dict[str, Any]:
     knowledge = service.knowledge
     try:
+        line = line.lstrip("\ufeff")
         item = json.loads(line) if line.strip() else {"question": ""}
     except json.JSONDecodeError as exc:
         return _error_item(service, f"line {number}: not JSON ({exc.msg})")
@@ -84,15 +114,14 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
         item = {"question": item}
     if not isinstance(item, dict):
         return _error_item(service, f"line {number}: expected an object with 'question'")
-    question = item.get("question")
-    question = question if isinstance(question, str) else ""
+    question = _text(item.get("question"))
     surface = item.get("surface")
     surface = surface if isinstance(surface, str) and surface in knowledge.surfaces else None
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
     if item.get("surface") not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
     if "id" in item:
-        data["id"] = item["id"]
+        data["id"] = _text(item["id"]) if isinstance(item["id"], str) else item["id"]
     return data
 
 

@@ -90,6 +90,30 @@ def test_batch_one_line_out_per_line_in_even_when_lines_are_bad() -> None:
     assert rows[8]["outcome"] == "none"
 
 
+def test_batch_survives_undecodable_bytes_bom_and_lone_surrogates(tmp_path: Path) -> None:
+    """Input that no UTF-8 output can echo back used to end the batch with a traceback."""
+    lines = [
+        "\ufeff".encode() + json.dumps({"question": "retention?"}).encode(),
+        b'{"question": "bad \xff\xfe bytes"}',
+        b'{"question": "lone \\ud800 surrogate", "id": "x\\udc00"}',
+        json.dumps({"question": "does the app train on my convos?"}).encode(),
+    ]
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(data)
+    for source, stdin in (("-", data), (str(path), None)):
+        out = subprocess.run([sys.executable, "-m", "bot", "ask", "--batch", source,
+                              "--knowledge", FIXTURE], input=stdin, capture_output=True,
+                             timeout=60, check=False)
+        assert out.returncode == 0, out.stderr
+        rows = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+        assert [r["question"] for r in rows] == [
+            "retention?", "bad \ufffd\ufffd bytes", "lone \ufffd surrogate",
+            "does the app train on my convos?"]
+        assert rows[2]["id"] == "x\ufffd" and "error" not in rows[0]
+        assert rows[3]["outcome"] == "answer"
+
+
 def test_batch_from_file(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps({"question": q}) for q in ["retention?", "hi"]) + "\n",
