@@ -393,5 +393,10 @@ def cap_reason(reason: FeedbackReason | str) -> str:
 
 
 def cap_question(text: str) -> str:
-    """The stored form of a question: trimmed and at most `MAX_QUESTION_CHARS` long."""
-    return text.strip()[:MAX_QUESTION_CHARS]
+    """The stored form of a question: trimmed and at most `MAX_QUESTION_CHARS` long.
+
+    A lone surrogate (JSON can escape one) has no UTF-8 form, so SQLite would refuse the
+    whole row; it is stored as U+FFFD instead.
+    """
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c
+                   for c in text.strip()[:MAX_QUESTION_CHARS])

@@ -259,6 +259,16 @@ async def test_hostile_text_round_trips_verbatim(storage: Storage) -> None:
     assert Alias("entry", nasty.strip()) in await storage.list_aliases()
 
 
+async def test_a_lone_surrogate_is_stored_as_a_replacement_character(storage: Storage) -> None:
+    """JSON can carry "\\ud800"; SQLite cannot encode it, and the gap used to be lost."""
+    record = await storage.record_gap(gap("why \ud800 this"))
+    assert record is not None
+    group = await storage.get_gap(record.group_id)
+    assert group is not None and group.question == "why \ufffd this"
+    assert await storage.add_alias("entry", "alias \udc00", "curator") is True
+    assert Alias("entry", "alias \ufffd") in await storage.list_aliases()
+
+
 # -- listing ---------------------------------------------------------------------------
 async def test_list_gaps_ranks_by_count_then_recency(storage: Storage) -> None:
     for i in range(3):
