@@ -35,6 +35,9 @@ from bot.knowledge.model import Entry, Knowledge
 NAMING_DAMPING = 0.35  # weight kept by words that only name a surface or account
 COMMON_FRACTION = 0.25  # tokens in more than this share of entries never seed candidates
 MAX_SEED_ENTRIES = 1000  # ...or in more entries than this: bounds a question's work at scale
+# Up to this many entries, common words rank the shortlist too; beyond, only distinctive
+# words do, which keeps a question's work bounded (at 1,000 entries it tripled p99).
+FULL_COVER_ENTRIES = 500
 CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it
 
 
@@ -377,6 +380,13 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         for token in seeds[1:]:
             for e, gain in postings[token]:
                 cover[e] = get(e, 0.0) + gain
+        if rest and len(index.entries) <= FULL_COVER_ENTRIES:
+            # Without this, "data retention policy" (retention being in many entries) was
+            # shortlisted by "policy" alone and no retention entry reached the scoring.
+            for token, _ in rest:
+                for e, gain in postings[token]:
+                    cover[e] = get(e, 0.0) + gain
+            rest = []
         # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in
         # its order (ties in insertion order): sort only those at or above the cut-off.
         cut = _nth_largest(cover.values(), settings.max_entries)

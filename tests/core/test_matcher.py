@@ -208,3 +208,11 @@ def test_the_explanation_shows_what_the_word_model_took_off(shipped: AnswerServi
     assert all(c.word_model <= 0 for c in top)
     assert any(c.word_model < 0 for c in top)  # someone trails the best-fitting entry
     assert max(c.word_model for c in top) == 0.0  # ...and one of them is that entry
+
+
+def test_words_many_entries_share_still_bring_their_entries_to_the_scoring(
+        shipped: AnswerService) -> None:
+    # "retention" is in over a quarter of the entries, so it did not seed the shortlist:
+    # "policy" alone chose it and no retention entry was even scored.
+    top = shipped.ask("data retention policy for claude.ai").explanation.top
+    assert top[0].entry.topic == "retention"
