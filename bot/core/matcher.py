@@ -56,7 +56,7 @@ class MatchSettings:
     fuzz_weight: float = 0.15
     coverage_weight: float = 0.35
     surface_bonus: float = 6.0
-    off_surface_penalty: float = 12.0
+    off_surface_penalty: float = 20.0
     parent_tolerance: float = 25.0
     max_candidates: int = 15  # phrasings scored with rapidfuzz
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
@@ -73,6 +73,10 @@ class MatchSettings:
     # model (bot/core/word_model.py); 0 turns the model off.
     word_model_weight: float = 3.0
     word_model_entries: int = 3  # the leading entries the word model compares
+    # Points the best entry gains when its general entry or a per-surface version of it also
+    # scores well (all of them at the same score, none at `family_span` or more below).
+    family_support: float = 12.0
+    family_span: float = 20.0
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 
@@ -663,6 +667,18 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                 break
 
     family = {best.id, *best.variants, *index.parents.get(best.id, ())}
+    # "how long do they keep stuff if i turn training on": the app's retention entry and the
+    # general retention entry both fit; two entries of one family agreeing is evidence
+    # that the topic is right, which neither score shows alone.
+    kin = next((s for s, e, _ in adjusted
+                if index.entries[e].id in family and index.entries[e] is not best), None)
+    support = 0.0
+    if kin is not None and settings.family_span > 0:
+        support = settings.family_support * max(0.0, 1 - (best_score - kin)
+                                                / settings.family_span)
+        if long_post:  # long posts score on a lower scale (see long_answer_threshold)
+            support *= settings.long_answer_threshold / settings.answer_threshold
+        best_score += support
     runner_up = next((s for s, e, _ in adjusted if index.entries[e].id not in family), 0.0)
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
@@ -686,6 +702,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
+        if support:
+            reason += f" ({support:.1f} of it from a related general or per-surface entry)"
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,
                       top=top, margin=round(margin, 1))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,13 @@ def test_words_many_entries_share_still_bring_their_entries_to_the_scoring(
     # "policy" alone chose it and no retention entry was even scored.
     top = shipped.ask("data retention policy for claude.ai").explanation.top
     assert top[0].entry.topic == "retention"
+
+
+def test_a_general_entry_agreeing_with_its_per_surface_version_supports_it(
+        shipped: AnswerService) -> None:
+    question = "if i enable help improve claude how long do they keep stuff"
+    result = shipped.ask(question)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "ai-retention"
+    assert "related general or per-surface entry" in result.explanation.reason
+    alone = AnswerService(shipped.knowledge, replace(shipped.settings, family_support=0.0))
+    assert alone.ask(question).outcome is Outcome.SUGGEST  # neither score was enough alone
