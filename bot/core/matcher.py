@@ -387,9 +387,14 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         if rest and len(index.entries) <= FULL_COVER_ENTRIES:
             # Without this, "data retention policy" (retention being in many entries) was
             # shortlisted by "policy" alone and no retention entry reached the scoring.
-            for token, _ in rest:
-                for e, gain in postings[token]:
-                    cover[e] = get(e, 0.0) + gain
+            # The common words' columns are added element-wise in C, then the seeds' cover.
+            sums = index.common_columns[rest[0][0]]
+            for token, _ in rest[1:]:
+                sums = list(map(add, sums, index.common_columns[token]))
+            sums = list(sums)
+            for e, gain in cover.items():
+                sums[e] += gain
+            cover = {e: v for e, v in enumerate(sums) if v}
             rest = []
         # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in
         # its order (ties in insertion order): sort only those at or above the cut-off.
