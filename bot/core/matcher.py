@@ -57,7 +57,7 @@ class MatchSettings:
     coverage_weight: float = 0.35
     surface_bonus: float = 6.0
     off_surface_penalty: float = 20.0
-    parent_tolerance: float = 25.0
+    parent_tolerance: float = 30.0
     max_candidates: int = 15  # phrasings scored with rapidfuzz
     long_question_tokens: int = 24  # longer posts are also read sentence by sentence
     long_scale_power: float = 1.0  # how far a long post's length is discounted
