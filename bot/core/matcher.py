@@ -77,6 +77,7 @@ class MatchSettings:
     # scores well (all of them at the same score, none at `family_span` or more below).
     family_support: float = 12.0
     family_span: float = 20.0
+    family_min: float = 50.0  # ...and only for a best entry already scoring this much
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 
@@ -678,11 +679,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     kin = next((s for s, e, _ in adjusted
                 if index.entries[e].id in family and index.entries[e] is not best), None)
     support = 0.0
-    if kin is not None and settings.family_span > 0:
-        support = settings.family_support * max(0.0, 1 - (best_score - kin)
-                                                / settings.family_span)
-        if long_post:  # long posts score on a lower scale (see long_answer_threshold)
-            support *= settings.long_answer_threshold / settings.answer_threshold
+    # Long posts score on a lower scale (see long_answer_threshold).
+    scale = settings.long_answer_threshold / settings.answer_threshold if long_post else 1.0
+    if kin is not None and settings.family_span > 0 and \
+            best_score >= settings.family_min * scale:
+        support = scale * settings.family_support * max(0.0, 1 - (best_score - kin)
+                                                        / settings.family_span)
         best_score += support
     runner_up = next((s for s, e, _ in adjusted if index.entries[e].id not in family), 0.0)
     margin = best_score - runner_up
