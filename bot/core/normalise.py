@@ -36,6 +36,7 @@ _TOKEN = re.compile(r"[^\W_]++(?:[._'’/-][^\W_]++)*+")
 
 # Up to this many characters a text is tokenized whole with findall, then cut to MAX_TOKENS.
 _FINDALL_CHARS = 1500
+_YEAR = re.compile(r"(?<![^\s])(?:19|20)\d\d(?![^\s])")
 
 # ASCII controls and symbols become spaces (the same rule as below, without a per-char loop).
 _ASCII_TABLE = {
@@ -183,6 +184,7 @@ class Normaliser:
         self._fold_re = self._alternation(self._fold_to)
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
         self._known: frozenset[str] = frozenset()
+        self._known_stems: frozenset[str] = frozenset()
         self._known_list: list[str] = []
         self._known_lengths: list[int] = []
         self._typo_cutoff = 100.0
@@ -195,6 +197,9 @@ class Normaliser:
         for phrase in self._fold_to:
             known.update(phrase.split())
         self._known = frozenset(known)
+        # An inflection of a known word is that word, not a typo of another one: "policies"
+        # (unknown) stems to the known "policy", where the typo scan made it "police".
+        self._known_stems = frozenset(map(stem, known))
         self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
         self._known_lengths = [len(w) for w in self._known_list]
         self._typo_cutoff = typo_cutoff
@@ -255,7 +260,8 @@ class Normaliser:
     def _correct(self, words: list[str], notes: list[str]) -> list[str]:
         fixed = []
         for word in words:
-            if word in self._known or len(word) < 5 or not word.isalpha():
+            if word in self._known or len(word) < 5 or not word.isalpha() \
+                    or stem(word) in self._known_stems:
                 fixed.append(word)
                 continue
             best = self._closest(word)
@@ -279,6 +285,8 @@ class Normaliser:
         working = plain
         if drop_fillers and self._filler_re is not None:
             working = self._filler_re.sub(" ", working)
+        if drop_fillers:
+            working = _YEAR.sub(" ", working)
         folds: list[str] = []
         if self._known_list:
             working = " ".join(self._correct(working.split(), folds))

@@ -46,3 +46,19 @@ def test_stemming_is_light() -> None:
 def test_long_input_is_bounded() -> None:
     norm = Normaliser(GROUPS)("data " * 100_000)
     assert len(norm.tokens) <= MAX_TOKENS
+
+
+def test_an_inflection_of_a_known_word_is_not_read_as_a_typo() -> None:
+    normaliser = Normaliser()
+    normaliser.learn_vocabulary(["policy", "police", "retention"])
+    norm = normaliser("data retention policies")
+    assert norm.tokens == ("data", "retention", "policy")  # was "police" (a typo guess)
+    assert norm.folds == ()
+    assert normaliser("retension").tokens == ("retention",)  # real typos still corrected
+
+
+def test_a_year_is_dropped_like_filler() -> None:
+    # Titles carry years ("Does Claude Store Data? [2024]"); one rare number outweighed the
+    # rest of the question. Other numbers ("30 days", "5 years") stay.
+    assert Normaliser()("Does it store data? [2024] after 30 days").tokens == (
+        "doe", "it", "store", "data", "after", "30", "day")
