@@ -38,6 +38,9 @@ MAX_SEED_ENTRIES = 1000  # ...or in more entries than this: bounds a question's 
 # Up to this many entries, common words rank the shortlist too; beyond, only distinctive
 # words do, which keeps a question's work bounded (at 1,000 entries it tripled p99).
 FULL_COVER_ENTRIES = 500
+# On larger knowledge, a question made only of common words is shortlisted from the entries
+# each of its words is most central to (this many per word), not from every entry.
+COMMON_TOP = 400
 CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it
 
 
@@ -108,7 +111,8 @@ class Index:
     entry_phrasings: list[dict[str, tuple[int, ...]]]
     # token -> its entry_postings gains per entry index (0.0 where absent), for common
     # tokens only: a question made only of them is summed column-wise at C speed.
-    common_columns: dict[str, list[float]]
+    common_columns: dict[str, list[float]]  # only up to FULL_COVER_ENTRIES entries
+    common_top: dict[str, tuple[tuple[int, float], ...]]  # only beyond FULL_COVER_ENTRIES
     entry_first: list[int]
     entry_totals: list[tuple[float, ...]]
     idf: dict[str, float]
@@ -178,6 +182,7 @@ class Index:
         unknown_idf = math.log((n + 1) / 0.5) + 0.1
         common = frozenset(t for t, d in df.items()
                            if (d > COMMON_FRACTION * n and n >= 8) or d > MAX_SEED_ENTRIES)
+        small = len(entries) <= FULL_COVER_ENTRIES
 
         phrasings: list[_Phrasing] = []
         entry_phrasings: list[dict[str, list[int]]] = [defaultdict(list) for _ in entries]
@@ -223,7 +228,11 @@ class Index:
             entry_postings={t: tuple(p) for t, p in entry_postings.items()},
             entry_phrasings=[{t: tuple(ps) for t, ps in local.items()}
                              for local in entry_phrasings],
-            common_columns={t: _column(entry_postings[t], len(entries)) for t in common},
+            common_columns={t: _column(entry_postings[t], len(entries)) for t in common}
+            if small else {},
+            common_top={} if small else {
+                t: tuple(sorted(entry_postings[t], key=lambda p: (-p[1], p[0]))[:COMMON_TOP])
+                for t in common},
             entry_first=entry_first,
             entry_totals=[tuple(totals) for totals in entry_totals],
             idf=idf,
@@ -385,7 +394,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         for token in seeds[1:]:
             for e, gain in postings[token]:
                 cover[e] = get(e, 0.0) + gain
-        if rest and len(index.entries) <= FULL_COVER_ENTRIES:
+        if rest and index.common_columns:
             # Without this, "data retention policy" (retention being in many entries) was
             # shortlisted by "policy" alone and no retention entry reached the scoring.
             # The common words' columns are added element-wise in C, then the seeds' cover.
@@ -513,11 +522,21 @@ def _column(posting: Iterable[tuple[int, float]], size: int) -> list[float]:
 def _common_shortlist(index: Index, known: list[str], limit: int) -> list[tuple[int, float]]:
     """The shortlist of a question made only of common words, as the posting walk finds it.
 
-    Their posting lists span most of the knowledge (tens of thousands of pairs at 10,000
-    entries, the slowest questions there), so the columns are added element-wise in C;
-    adding 0.0 for an absent entry changes no sum. The walk would insert an entry when the
-    first of these tokens containing it comes up, so ties keep that order.
+    Up to FULL_COVER_ENTRIES entries, their columns are added element-wise in C; adding 0.0
+    for an absent entry changes no sum. The walk would insert an entry when the first of
+    these tokens containing it comes up, so ties keep that order. Beyond, a column is one
+    float per entry (a 13-word question of common words spent 35 ms adding them at 10,000
+    entries), so only the entries each word is most central to are walked.
     """
+    if not index.common_columns:
+        cover: dict[int, float] = {}
+        get = cover.get
+        for token in known:
+            for e, gain in index.common_top[token]:
+                cover[e] = get(e, 0.0) + gain
+        cut = _nth_largest(cover.values(), limit)
+        return sorted([item for item in cover.items() if item[1] >= cut],
+                      key=itemgetter(1), reverse=True)[:max(limit, 0)]
     columns = [index.common_columns[t] for t in known]
     sums = columns[0]
     for column in columns[1:]:
