@@ -72,7 +72,7 @@ def run_ask(args: argparse.Namespace) -> int:
     result = service.ask(question, args.surface)
     if args.json:
         data = result_to_dict(result, service.knowledge, explain=args.explain)
-        print(json.dumps(data, ensure_ascii=False))
+        print(json_line(data))
     else:
         print(render(result, service.knowledge, explain=args.explain))
     return 0
@@ -87,10 +87,20 @@ def run_batch(service: AnswerService, lines: Iterable[str], out: IO[str], *,
             data = _batch_item(service, line, number, explain)
         except Exception as exc:  # one line's failure must not end the batch
             data = _error_item(service, f"line {number}: could not be answered ({exc!r})")
-        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        out.write(json_line(data) + "\n")
         out.flush()
         count += 1
     return count
+
+
+# Characters JSON may leave raw inside strings but that str.splitlines() (and some JSON
+# Lines readers) treat as line breaks: escaped, so one object is always one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(data: dict[str, Any]) -> str:
+    """One JSON object on exactly one line, non-ASCII text kept readable."""
+    return json.dumps(data, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

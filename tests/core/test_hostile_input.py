@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.console.ask import run_batch
 from bot.core.normalise import Normaliser
 from bot.core.result import Outcome
 from bot.core.service import AnswerService
@@ -60,3 +63,27 @@ def test_pathological_inputs_are_linear(text: str) -> None:
     Normaliser()(text)
     SERVICE.ask(text)
     assert time.perf_counter() - start < 0.5
+
+
+LINE = st.one_of(
+    st.text(max_size=300).map(lambda s: s.replace("\n", " ").replace("\r", " ")),
+    st.builds(lambda q, s: json.dumps({"question": q, "surface": s}),
+              TEXT, st.one_of(st.none(), st.sampled_from(["claude-ai", "nope", ""]))),
+    st.builds(lambda v: json.dumps({"question": v}),
+              st.one_of(st.integers(), st.none(), st.lists(st.integers(), max_size=3))),
+    st.sampled_from(['\ufeff{"question": "bom"}', '{"question": "x \\ud800"}',
+                     '{"question": "a", "id": "\\udc00"}', "[]", '"a string"', "null", "{}",
+                     '{"question": "a", "surface": ["x"]}']),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, max_size=8))
+def test_batch_writes_exactly_one_json_object_per_line(lines: list[str]) -> None:
+    """The `ask --batch` contract: whatever the lines hold, one parsable object each."""
+    out = io.StringIO()
+    assert run_batch(SERVICE, [line + "\n" for line in lines], out) == len(lines)
+    rows = [json.loads(row) for row in out.getvalue().splitlines()]
+    assert len(rows) == len(lines)
+    assert all(row["outcome"] in {"answer", "suggest", "none"} for row in rows)
+    out.getvalue().encode("utf-8")  # writable to any UTF-8 stdout: no lone surrogates
