@@ -51,13 +51,17 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.batch:
         # Bytes in and out, coded here: whatever the locale, invalid UTF-8 becomes U+FFFD and
         # a byte-order mark is dropped, instead of a codec error ending the batch mid-way.
+        # Lines end at "\n" only (JSON Lines; a "\r\n" ending's "\r" is JSON whitespace), so
+        # a stray "\r" cannot turn one input line into two results.
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="replace",
                                line_buffering=True)
         if args.batch == "-":
-            stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace")
+            stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace",
+                                      newline="\n")
         else:
             stream = open(args.batch, "rb")  # noqa: SIM115
-            stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
+            stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace",
+                                      newline="\n")
         try:
             run_batch(service, stream, out, explain=args.explain)
         finally:

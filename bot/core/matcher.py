@@ -27,7 +27,7 @@ from operator import add, itemgetter, truediv
 
 from rapidfuzz import fuzz, process
 
-from bot.core.normalise import Normaliser, phrase_alternation
+from bot.core.normalise import FUNCTION_WORDS, Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.core.word_model import WordModel
 from bot.knowledge.model import Entry, Knowledge
@@ -633,6 +633,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
 
     if not tokens:
         return result(Outcome.NONE, "nothing to match after removing filler")
+    if FUNCTION_WORDS.issuperset(tokens):
+        return result(Outcome.NONE, "only words that name no topic")
 
     shares: dict[int, float] = {}  # points the word model took off, per entry
     scored = _score_entries(index, tokens, settings, shares)

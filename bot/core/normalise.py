@@ -139,6 +139,28 @@ def stem(token: str) -> str:
     return token
 
 
+# English words that name no topic ("yes", "what", "is it"). A question made only of them
+# has nothing to match: "yes" scored 65 against an entry and was answered. Stemmed, as
+# tokens are.
+_FUNCTION_TEXT = """
+a an the this that these those some any each every both either neither such own
+i me my mine myself we us our ours you your yours he him his she her hers it its they
+them their theirs one someone somebody anyone anybody everyone everything something
+anything nothing who whom whose which what when where why how whether
+am is are was were be been being have has had having do does did doing done
+will would shall should can could may might must ought
+and or but nor so yet if then than because as while until though although since
+of at by for with about against between into through during before after above below
+to from up down in out on off over under again further once here there
+just only also too very really actually basically literally honestly totally
+maybe perhaps probably definitely certainly seriously simply quite rather pretty
+like kinda sorta even still already ever never always often sometimes usually
+all most more less many much few other another same else lot lots bit stuff thing
+things way ways yeah yes yep nope no not ok okay well oh hmm anyway anyways sure right
+"""
+FUNCTION_WORDS: frozenset[str] = frozenset(map(stem, _FUNCTION_TEXT.split()))
+
+
 def phrase_alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """Whole-word regex for any of `phrases`, the longest wherever several would fit.
 

@@ -97,6 +97,7 @@ def test_batch_survives_undecodable_bytes_bom_and_lone_surrogates(tmp_path: Path
         b'{"question": "bad \xff\xfe bytes"}',
         b'{"question": "lone \\ud800 surrogate", "id": "x\\udc00"}',
         json.dumps({"question": "does the app train on my convos?"}).encode(),
+        b'{"question": "stray \r return"}\r',  # one line (JSON Lines ends lines at \n)
     ]
     data = b"\n".join(lines) + b"\n"
     path = tmp_path / "odd.jsonl"
@@ -109,7 +110,8 @@ def test_batch_survives_undecodable_bytes_bom_and_lone_surrogates(tmp_path: Path
         rows = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
         assert [r["question"] for r in rows] == [
             "retention?", "bad \ufffd\ufffd bytes", "lone \ufffd surrogate",
-            "does the app train on my convos?"]
+            "does the app train on my convos?", None]
+        assert "not JSON" in rows[4]["error"]
         assert rows[2]["id"] == "x\ufffd" and "error" not in rows[0]
         assert rows[3]["outcome"] == "answer"
 

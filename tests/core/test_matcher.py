@@ -245,3 +245,13 @@ def test_large_knowledge_shortlists_common_word_questions_from_top_postings(
     assert all(t in index.common for t in index.normaliser(question).tokens
                if t in index.entry_postings)
     assert large.ask(question).entry.topic == shipped.ask(question).entry.topic == "retention"
+
+
+@pytest.mark.parametrize("chatter", ["yes", "what", "a", "how?", "what about you", "is it on"])
+def test_words_that_name_no_topic_are_not_a_question(shipped: AnswerService,
+                                                     chatter: str) -> None:
+    # "yes" scored 65 against an entry and was answered; "what" drew three suggestions.
+    result = shipped.ask(chatter)
+    assert result.outcome is Outcome.NONE and result.suggestions == ()
+    assert result.explanation.reason == "only words that name no topic"
+    assert shipped.ask("how long").outcome is Outcome.ANSWER  # short, but it names a topic
