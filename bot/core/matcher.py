@@ -632,9 +632,9 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                       explanation=explanation, knowledge_version=version, **kwargs)
 
     if not tokens:
-        return result(Outcome.NONE, "nothing to match after removing filler")
+        return result(Outcome.NONE, "nothing to match after removing filler", unasked=True)
     if FUNCTION_WORDS.issuperset(tokens):
-        return result(Outcome.NONE, "only words that name no topic")
+        return result(Outcome.NONE, "only words that name no topic", unasked=True)
 
     shares: dict[int, float] = {}  # points the word model took off, per entry
     scored = _score_entries(index, tokens, settings, shares)

@@ -54,6 +54,9 @@ class Result:
     suggestions: tuple[Candidate, ...] = ()
     explanation: Explanation | None = None
     knowledge_version: str = ""
+    # Nothing was asked: filler only, or words that name no topic ("yes", "ok"). Such a
+    # message is no gap in the knowledge, so front ends do not log it for curators.
+    unasked: bool = False
 
     @property
     def varies_by_surface(self) -> bool:

@@ -239,8 +239,24 @@ def none_embed(question: str) -> discord.Embed:
     return fit_embed(embed)
 
 
+def unasked_embed() -> discord.Embed:
+    """A message that asks nothing ("yes", "ok"): say what the bot is for; nothing logged."""
+    embed = discord.Embed(
+        title="Nothing to look up",
+        description=(
+            "I answer questions about the data policies in my sources, such as how long "
+            "chats are kept or whether they are used for training. Ask one with `/ask`, "
+            "or mention me with your question. `/sources` lists the documents."
+        ),
+        colour=NONE_COLOUR,
+    )
+    return fit_embed(embed)
+
+
 def result_embed(result: Result, knowledge: Knowledge) -> discord.Embed:
     """The embed for any result, by outcome."""
+    if result.unasked:
+        return unasked_embed()
     if result.entry is not None and result.variants:
         return variants_embed(result.entry, result.variants, knowledge)
     if result.entry is not None:

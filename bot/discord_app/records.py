@@ -235,9 +235,11 @@ class Records:
     async def gap(self, result: Result, asker: Asker) -> int | None:
         """Record a gap for none/suggest (subject to the hourly cap); the event id, or None.
 
+        Nothing is recorded when nothing was asked ("yes", filler only): no gap to close.
+
         Split from `count` so a front end can make only this write before acknowledging.
         """
-        if self.storage is None or result.outcome == Outcome.ANSWER:
+        if self.storage is None or result.outcome == Outcome.ANSWER or result.unasked:
             return None
         top = result.explanation.top if result.explanation else result.suggestions
         event = GapEvent(

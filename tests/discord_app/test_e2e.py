@@ -306,6 +306,22 @@ async def test_mention_of_nothing_gets_a_hint(running: Running) -> None:
     assert "Mention me with a question" in sent.body["content"]
 
 
+async def test_a_reply_that_asks_nothing_is_not_logged_as_a_gap(
+    fake: FakeDiscord, shipped_knowledge: Knowledge
+) -> None:
+    async with MemoryStorage() as storage, start_bot(fake, shipped_knowledge,
+                                                     storage=storage):
+        message = await fake.post_message(f"<@{fake.bot_user['id']}> yes", mention_bot=True)
+        sent = await fake.channel_reply(message)
+        assert sent.body["embeds"][0]["title"] == "Nothing to look up"
+        reply = await fake.reply(await fake.slash("ask", question="ok what"))
+        assert reply.embed["title"] == "Nothing to look up"
+        assert await storage.count_gaps("open", None) == 0
+        gap = await fake.reply(await fake.slash("ask", question=UNANSWERABLE))
+        assert gap.embed["title"] == "No sourced answer yet"
+        assert await storage.count_gaps("open", None) == 1
+
+
 async def test_bots_self_and_unmentioned_messages_are_ignored(running: Running) -> None:
     fake = running.fake
     other_bot = {**fake.member_user, "id": "1234567890123456789", "bot": True}

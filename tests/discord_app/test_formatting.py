@@ -146,6 +146,9 @@ def test_component_text_limits(shipped_knowledge: Knowledge) -> None:
 def test_result_embed_picks_by_outcome(shipped_knowledge: Knowledge) -> None:
     none = Result(question="q", outcome=Outcome.NONE)
     assert fmt.result_embed(none, shipped_knowledge).title == "No sourced answer yet"
+    # "yes" is no gap: the reply must not claim it was noted for the curators.
+    unasked = fmt.result_embed(Result("yes", Outcome.NONE, unasked=True), shipped_knowledge)
+    assert unasked.title == "Nothing to look up" and "curator" not in unasked.description
 
 
 def test_explanation_says_in_words_how_the_surface_was_known(

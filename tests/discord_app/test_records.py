@@ -133,3 +133,12 @@ async def test_a_failed_write_drops_the_batch_and_warns_once(
     assert len(warnings) == 1 and "storage unavailable" in warnings[0].getMessage()
     assert records.pending_counts == 0, "a dead database does not grow the buffer"
     assert records.storage_down
+
+
+async def test_a_message_that_asks_nothing_is_no_gap(storage: MemoryStorage) -> None:
+    # "yes" or "ok" in reply to the bot: nothing for curators to close.
+    records = Records(storage, count_flush_seconds=3600)
+    assert await records.gap(Result("yes", Outcome.NONE, unasked=True), ASKER) is None
+    assert await storage.count_gaps("open", None) == 0
+    assert await records.gap(NONE, ASKER) is not None
+    assert await storage.count_gaps("open", None) == 1
