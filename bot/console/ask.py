@@ -176,6 +176,9 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
         lines.append("No confident answer. Did you mean:")
         for i, candidate in enumerate(result.suggestions, start=1):
             lines.append(f"  {i}. {candidate.entry.title}  ({candidate.entry.id})")
+    elif result.unasked:
+        lines.append("Nothing to look up: ask a question about the policies in the knowledge "
+                     "(`policybot kb export --json` lists them).")
     else:
         lines.append("I don't have a sourced answer for that yet (the Discord bot logs such "
                      "questions for the curators). `policybot kb export --json` lists what I "
