@@ -116,6 +116,9 @@ def tokenize(text: str) -> list[str]:
         tokens = [match.group() for match in islice(_TOKEN.finditer(text), MAX_TOKENS)]
     if "’" in text:
         tokens = [token.replace("’", "'") for token in tokens]
+    if "'" in text:
+        # A possessive names the same thing: "claude code's telemetry" is about "claude code".
+        tokens = [token[:-2] if token.endswith("'s") else token for token in tokens]
     return tokens
 
 
@@ -281,6 +284,12 @@ class Normaliser:
 
     def _correct(self, words: list[str], notes: list[str]) -> list[str]:
         fixed = []
+        # A hyphenated compound the knowledge never uses is read as its parts
+        # ("auto-deletion" is "auto deletion"); known ones ("opt-out", "5-year") stay whole.
+        if any("-" in word for word in words):
+            words = [part for word in words
+                     for part in (word.split("-") if "-" in word and word not in self._known
+                                  else (word,)) if part]
         for word in words:
             if word in self._known or len(word) < 5 or not word.isalpha() \
                     or stem(word) in self._known_stems:

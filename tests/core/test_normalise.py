@@ -62,3 +62,15 @@ def test_a_year_is_dropped_like_filler() -> None:
     # rest of the question. Other numbers ("30 days", "5 years") stay.
     assert Normaliser()("Does it store data? [2024] after 30 days").tokens == (
         "doe", "it", "store", "data", "after", "30", "day")
+
+
+def test_possessives_name_the_thing_itself() -> None:
+    assert tokenize(clean("Claude Code’s telemetry and Anthropic's policy")) == [
+        "claude", "code", "telemetry", "and", "anthropic", "policy"]
+
+
+def test_an_unknown_hyphenated_compound_is_read_as_its_parts() -> None:
+    normaliser = Normaliser((SynonymGroup("delete", ("deletion",)),))
+    normaliser.learn_vocabulary(["opt-out", "auto", "delete"])
+    assert normaliser("disable auto-deletion").tokens == ("disable", "auto", "delete")
+    assert normaliser("the opt-out toggle").tokens == ("the", "opt-out", "toggle")
