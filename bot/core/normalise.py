@@ -117,7 +117,7 @@ def tokenize(text: str) -> list[str]:
     if "’" in text:
         tokens = [token.replace("’", "'") for token in tokens]
     if "'" in text:
-        # A possessive names the same thing: "claude code's telemetry" is about "claude code".
+        # A possessive names the same thing: "the app's telemetry" is about "the app".
         tokens = [token[:-2] if token.endswith("'s") else token for token in tokens]
     return tokens
 
