@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.normalise import FUNCTION_WORDS, Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
+from bot.core.topicality import known_factor, log_ratios, unknown_factor
 from bot.core.word_model import WordModel
 from bot.knowledge.model import Entry, Knowledge
 
@@ -48,12 +49,12 @@ CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is cent
 class MatchSettings:
     """Thresholds and weights; defaults tuned on the dev split (see README)."""
 
-    answer_threshold: float = 64.0
+    answer_threshold: float = 62.0
     suggest_threshold: float = 42.0
     margin: float = 6.0
     confident: float = 85.0  # at or above this, answer even with a thin margin...
     confident_margin: float = 3.0  # ...unless the runner-up is as good (a near tie)
-    answer_floor: float = 54.0  # below the threshold, still answer when the lead is large
+    answer_floor: float = 52.0  # below the threshold, still answer when the lead is large
     strong_margin: float = 16.0
     overlap_weight: float = 0.5
     fuzz_weight: float = 0.15
@@ -72,6 +73,16 @@ class MatchSettings:
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
+    # Topicality (bot/core/topicality.py): a known word whose share of the phrasings is at
+    # most 10**topical_low times its share of English keeps topical_floor of its IDF, from
+    # 10**topical_high times it keeps all of it (topical_floor 1.0 turns this off)...
+    topical_low: float = 0.0
+    topical_high: float = 2.0
+    topical_floor: float = 0.6
+    # ...and a word the knowledge lacks keeps its whole unknown weight up to English Zipf
+    # frequency unknown_rare, none of it from unknown_everyday ("the", "after") up.
+    unknown_rare: float = 3.0
+    unknown_everyday: float = 5.5
     # Points per unit of log-likelihood an entry trails the best-fitting one by in the word
     # model (bot/core/word_model.py); 0 turns the model off.
     word_model_weight: float = 3.0
@@ -117,6 +128,7 @@ class Index:
     entry_totals: list[tuple[float, ...]]
     idf: dict[str, float]
     unknown_idf: float
+    topical_ratio: dict[str, float]  # token -> log10(share of phrasings / share of English)
     bags: list[dict[str, float]]  # per entry: token -> how central it is (0-1]
     surface_words: dict[str, str]
     terms_words: dict[str, str]
@@ -237,6 +249,7 @@ class Index:
             entry_totals=[tuple(totals) for totals in entry_totals],
             idf=idf,
             unknown_idf=unknown_idf,
+            topical_ratio=log_ratios(tokens for _, _, tokens in raw),
             bags=bags,
             surface_words=surface_words,
             terms_words=terms_words,
@@ -369,8 +382,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     plain formulation (token by token, in the question's token order), so scores and tie
     orders are bit-for-bit those of the straightforward code.
     """
-    unknown = index.unknown_idf * settings.unknown_weight
-    weights = {t: index.idf.get(t, unknown) for t in dict.fromkeys(tokens)}
+    weights, damped = _question_weights(index, tokens, settings)
     total = sum(weights.values())
     postings = index.entry_postings
     known = [t for t in weights if t in postings]
@@ -389,18 +401,26 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
     if seeds:
         # Postings hold weight × centrality already; the first list fills the dict at C
         # speed (the same floats as adding them to zero), later ones add in posting order.
-        cover = dict(postings[seeds[0]])
+        first = seeds[0]
+        cover = dict(postings[first]) if first not in damped else \
+            {e: gain * damped[first] for e, gain in postings[first]}
         get = cover.get
         for token in seeds[1:]:
-            for e, gain in postings[token]:
-                cover[e] = get(e, 0.0) + gain
+            if token in damped:
+                factor = damped[token]
+                for e, gain in postings[token]:
+                    cover[e] = get(e, 0.0) + gain * factor
+            else:
+                for e, gain in postings[token]:
+                    cover[e] = get(e, 0.0) + gain
         if rest and index.common_columns:
             # Without this, "data retention policy" (retention being in many entries) was
             # shortlisted by "policy" alone and no retention entry reached the scoring.
             # The common words' columns are added element-wise in C, then the seeds' cover.
-            sums = index.common_columns[rest[0][0]]
-            for token, _ in rest[1:]:
-                sums = list(map(add, sums, index.common_columns[token]))
+            columns = [_damped_column(index.common_columns[t], damped.get(t)) for t, _ in rest]
+            sums = columns[0]
+            for column in columns[1:]:
+                sums = list(map(add, sums, column))
             sums = list(sums)
             for e, gain in cover.items():
                 sums[e] += gain
@@ -412,7 +432,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
         shortlist = sorted([item for item in cover.items() if item[1] >= cut],
                            key=itemgetter(1), reverse=True)[:settings.max_entries]
     else:
-        shortlist = _common_shortlist(index, known, settings.max_entries)
+        shortlist = _common_shortlist(index, known, settings.max_entries, damped)
     # Doubled once here: 2·(a + b + …) and 2a + 2b + … are the same float (scaling by two is
     # exact), so the F-measure below needs no multiplication per phrasing.
     known_doubled = [(t, 2.0 * weights[t]) for t in known]
@@ -519,7 +539,40 @@ def _column(posting: Iterable[tuple[int, float]], size: int) -> list[float]:
     return column
 
 
-def _common_shortlist(index: Index, known: list[str], limit: int) -> list[tuple[int, float]]:
+def _question_weights(index: Index, tokens: tuple[str, ...], settings: MatchSettings
+                      ) -> tuple[dict[str, float], dict[str, float]]:
+    """Each distinct question token's weight, and the known tokens' topicality factors below 1.
+
+    A known token weighs its IDF times its topicality; one the knowledge lacks weighs the
+    unknown weight times how rare it is in English. The factors are returned so that the
+    entries' precomputed cover (IDF · centrality) is damped the same way.
+    """
+    unknown = index.unknown_idf * settings.unknown_weight
+    idf = index.idf
+    ratio = index.topical_ratio
+    weights: dict[str, float] = {}
+    damped: dict[str, float] = {}
+    for token in dict.fromkeys(tokens):
+        known = idf.get(token)
+        if known is None:
+            weights[token] = unknown * unknown_factor(token, settings.unknown_everyday,
+                                                      settings.unknown_rare)
+            continue
+        factor = known_factor(ratio.get(token), settings.topical_low, settings.topical_high,
+                              settings.topical_floor)
+        if factor < 1.0:
+            damped[token] = factor
+            known *= factor
+        weights[token] = known
+    return weights, damped
+
+
+def _damped_column(column: list[float], factor: float | None) -> list[float]:
+    return column if factor is None else [value * factor for value in column]
+
+
+def _common_shortlist(index: Index, known: list[str], limit: int,
+                      damped: dict[str, float] | None = None) -> list[tuple[int, float]]:
     """The shortlist of a question made only of common words, as the posting walk finds it.
 
     Up to FULL_COVER_ENTRIES entries, their columns are added element-wise in C; adding 0.0
@@ -532,12 +585,13 @@ def _common_shortlist(index: Index, known: list[str], limit: int) -> list[tuple[
         cover: dict[int, float] = {}
         get = cover.get
         for token in known:
+            factor = damped.get(token, 1.0) if damped else 1.0
             for e, gain in index.common_top[token]:
-                cover[e] = get(e, 0.0) + gain
+                cover[e] = get(e, 0.0) + gain * factor
         cut = _nth_largest(cover.values(), limit)
         return sorted([item for item in cover.items() if item[1] >= cut],
                       key=itemgetter(1), reverse=True)[:max(limit, 0)]
-    columns = [index.common_columns[t] for t in known]
+    columns = [_damped_column(index.common_columns[t], (damped or {}).get(t)) for t in known]
     sums = columns[0]
     for column in columns[1:]:
         sums = list(map(add, sums, column))

@@ -221,9 +221,10 @@ def test_words_many_entries_share_still_bring_their_entries_to_the_scoring(
 
 def test_a_general_entry_agreeing_with_its_per_surface_version_supports_it(
         shipped: AnswerService) -> None:
-    question = "if i enable help improve claude how long do they keep stuff"
+    # The Claude.ai entry and the general one both fit; neither alone clears the bar.
+    question = "max plan, am i opted in to training automatically"
     result = shipped.ask(question)
-    assert result.outcome is Outcome.ANSWER and result.entry.id == "ai-retention"
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "ai-training-default"
     assert "related general or per-surface entry" in result.explanation.reason
     alone = AnswerService(shipped.knowledge, replace(shipped.settings, family_support=0.0))
     assert alone.ask(question).outcome is Outcome.SUGGEST  # neither score was enough alone

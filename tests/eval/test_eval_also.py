@@ -23,7 +23,7 @@ def _set(tmp_path: Path, body: str) -> Path:
 
 
 def test_an_also_entry_counts_as_correct(service: AnswerService, tmp_path: Path) -> None:
-    question = "How long can I download my Claude data export?"
+    question = "how long is the data export download link valid"
     got = service.ask(question).entry
     assert got is not None
     other = next(e for e in service.knowledge.entries if e != got.id)
