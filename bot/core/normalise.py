@@ -114,9 +114,10 @@ def tokenize(text: str) -> list[str]:
         tokens = _TOKEN.findall(text)[:MAX_TOKENS]
     else:
         tokens = [match.group() for match in islice(_TOKEN.finditer(text), MAX_TOKENS)]
-    if "’" in text:
+    curly = "’" in text
+    if curly:
         tokens = [token.replace("’", "'") for token in tokens]
-    if "'" in text:
+    if curly or "'" in text:
         # A possessive names the same thing: "the app's telemetry" is about "the app".
         tokens = [token[:-2] if token.endswith("'s") else token for token in tokens]
     return tokens

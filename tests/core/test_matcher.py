@@ -256,3 +256,12 @@ def test_words_that_name_no_topic_are_not_a_question(shipped: AnswerService,
     assert result.outcome is Outcome.NONE and result.suggestions == ()
     assert result.explanation.reason == "only words that name no topic"
     assert shipped.ask("how long").outcome is Outcome.ANSWER  # short, but it names a topic
+
+
+def test_a_hyphenated_surface_name_names_the_surface_and_reads_as_its_words(
+        shipped: AnswerService) -> None:
+    # "claude-code" is a surface word (and the command name) but no phrasing's word: kept
+    # whole, it weighed as an unknown word against every entry.
+    tokens = shipped.snapshot.index.normaliser("telemetry when using claude-code").tokens
+    assert tokens[-2:] == ("claude", "code")
+    assert shipped.ask("what telemetry does claude-code send").surface == "claude-code"

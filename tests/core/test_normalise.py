@@ -69,6 +69,12 @@ def test_possessives_name_the_thing_itself() -> None:
         "claude", "code", "telemetry", "and", "anthropic", "policy"]
 
 
+def test_a_curly_possessive_alone_is_stripped_too() -> None:
+    # With no straight apostrophe anywhere in the text, "Claude’s" used to stay whole.
+    assert tokenize(clean("Turn Claude’s Location Metadata on")) == [
+        "turn", "claude", "location", "metadata", "on"]
+
+
 def test_an_unknown_hyphenated_compound_is_read_as_its_parts() -> None:
     normaliser = Normaliser((SynonymGroup("delete", ("deletion",)),))
     normaliser.learn_vocabulary(["opt-out", "auto", "delete"])
