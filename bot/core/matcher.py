@@ -179,7 +179,7 @@ class Index:
             share = max(1, len(texts)) / CENTRAL_SHARE
             bags.append({t: min(1.0, c / share) for t, c in counts.items()})
 
-        # A hyphenated product name ("claude-code") names a surface (detected on the plain
+        # A hyphenated product name ("acme-cli") names a surface (detected on the plain
         # text) but is no word of any phrasing: as a known word it would stay whole and weigh
         # as an unknown one, so only its parts are learnt and a question's is read as them.
         plain_words = {w for text in (*(t for _, t, _ in raw),
