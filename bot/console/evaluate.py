@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,15 @@ def _ratio(part: int, whole: int) -> float:
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("eval", help="measure a question set against the knowledge")
-    parser.add_argument("file", help="YAML question set (items: q, surface, expect, split)")
+    parser.add_argument("file", nargs="+",
+                        help="YAML question set (items: q, surface, expect, split); several "
+                             "files are measured together, each split under its own name")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--split", help="only items of this split (e.g. dev or test)")
     parser.add_argument("--failures", action="store_true", help="list every miss")
+    parser.add_argument("--held", metavar="SPLIT[,SPLIT...]",
+                        help="pool these splits as 'held out' and every other split as "
+                             "'tuned on', and report both pools")
     parser.add_argument("--knowledge", metavar="DIR")
     parser.set_defaults(func=run_eval)
 
@@ -138,10 +144,16 @@ def load_items(path: Path, split: str | None = None) -> list[Item]:
     return items
 
 
-def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
-    """Run every item; figures overall, per split and per topic, plus latency."""
+def evaluate(service: AnswerService, items: list[Item],
+             held: Collection[str] | None = None) -> dict[str, Any]:
+    """Run every item; figures overall, per split and per topic, plus latency.
+
+    With `held`, also the two pools a tuning decision needs: the held-out splits together and
+    every other split together (one split's handful of real questions says little alone).
+    """
     knowledge = service.knowledge
     overall = Tally()
+    pools: dict[str, Tally] = {"tuned": Tally(), "held": Tally()} if held is not None else {}
     per_split: dict[str, Tally] = defaultdict(Tally)
     per_topic: dict[str, Tally] = defaultdict(Tally)
     latencies: list[float] = []
@@ -156,10 +168,13 @@ def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
         accepted = {item.expect, *item.also} if item.expect else set()
         expected = knowledge.entries.get(item.expect) if item.expect else None
         topic = item.topic or (expected.topic if expected else "(must not answer)")
-        for tally in (overall, per_split[item.split], per_topic[topic]):
+        tallies = [overall, per_split[item.split], per_topic[topic]]
+        if pools:
+            tallies.append(pools["held" if item.split in held else "tuned"])
+        for tally in tallies:
             tally.add(item, result, accepted)
     latencies.sort()
-    return {
+    report = {
         "knowledge_version": knowledge.version,
         "questions": len(items),
         "overall": overall.figures(),
@@ -173,12 +188,23 @@ def evaluate(service: AnswerService, items: list[Item]) -> dict[str, Any]:
         "unknown_expected_ids": dict(unknown),
         "failures": overall.failures,
     }
+    if pools:
+        report["pools"] = {name: tally.figures() for name, tally in pools.items()}
+    return report
 
 
 def run_eval(args: argparse.Namespace) -> int:
     service = load_service(args.knowledge)
-    items = load_items(Path(args.file), args.split)
-    report = evaluate(service, items)
+    items = [item for name in args.file for item in load_items(Path(name), args.split)]
+    held = None
+    if args.held is not None:
+        held = {name.strip() for name in args.held.split(",") if name.strip()}
+        unknown = held - {item.split for item in items}
+        if unknown:
+            print(f"error: --held names splits no file has: {', '.join(sorted(unknown))}",
+                  file=sys.stderr)
+            return 2
+    report = evaluate(service, items, held)
     if args.json:
         if not args.failures:
             report = {k: v for k, v in report.items() if k != "failures"}
@@ -208,6 +234,9 @@ def format_report(report: dict[str, Any], *, failures: bool = False) -> str:
 
     lines = [f"{report['questions']} questions, knowledge {report['knowledge_version']}"]
     lines += block("overall", report["overall"])
+    for name, figures in report.get("pools", {}).items():
+        what = "held-out splits" if name == "held" else "all other splits"
+        lines += block(f"pool {name} ({what})", figures)
     for name, figures in report["splits"].items():
         lines += block(f"split {name}", figures)
     lines.append("per topic (correct/answerable, abstained/must-not):")

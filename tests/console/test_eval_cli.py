@@ -1,0 +1,77 @@
+"""`policybot eval` through its real CLI: one file, several files, and the held-out pool."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_min")
+
+TUNED = """questions:
+  - q: "does the app train on my convos?"
+    expect: app-training
+    split: dev
+  - q: "tell me a joke"
+    expect: null
+    split: dev
+"""
+HELD = """questions:
+  - q: "how long does the app keep my messages"
+    expect: app-retention
+    split: test
+  - q: "what does acme cost per month"
+    expect: null
+    split: test
+  - q: "does the app train on my convos?"
+    expect: app-retention
+    split: test
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "eval", *args, "--knowledge", FIXTURE],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def sets(tmp_path: Path) -> tuple[str, str]:
+    tuned, held = tmp_path / "tuned.yaml", tmp_path / "held.yaml"
+    tuned.write_text(TUNED, encoding="utf-8")
+    held.write_text(HELD, encoding="utf-8")
+    return str(tuned), str(held)
+
+
+def test_one_file_reports_without_pools(tmp_path: Path) -> None:
+    tuned, _ = sets(tmp_path)
+    out = cli(tuned, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["questions"] == 2 and "pools" not in report
+    assert report["overall"]["correct"] == 1 and report["overall"]["correct_abstain"] == 1
+
+
+def test_several_files_pool_the_held_out_splits(tmp_path: Path) -> None:
+    tuned, held = sets(tmp_path)
+    out = cli(tuned, held, "--held", "test", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["questions"] == 5 and set(report["splits"]) == {"dev", "test"}
+    pools = report["pools"]
+    assert pools["tuned"]["answerable"] == 1 and pools["tuned"]["correct"] == 1
+    # The held pool: one right answer, one wrong (the entry answers, the label says
+    # otherwise), one must-not question left alone.
+    assert pools["held"]["answerable"] == 2 and pools["held"]["unanswerable"] == 1
+    assert pools["held"]["correct"] == 1 and pools["held"]["wrong"] == 1
+    assert pools["held"]["correct_abstain"] == 1
+    overall = report["overall"]
+    assert overall["correct"] == pools["tuned"]["correct"] + pools["held"]["correct"]
+    text = cli(tuned, held, "--held", "test").stdout
+    assert "pool held (held-out splits)" in text and "pool tuned (all other splits)" in text
+
+
+def test_held_naming_an_unknown_split_is_refused(tmp_path: Path) -> None:
+    tuned, held = sets(tmp_path)
+    out = cli(tuned, held, "--held", "test,holdout")
+    assert out.returncode == 2
+    assert "holdout" in out.stderr and out.stdout == ""
