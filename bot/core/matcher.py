@@ -73,9 +73,10 @@ class MatchSettings:
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3
     unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
-    # Topicality (bot/core/topicality.py): a known word whose share of the phrasings is at
-    # most 10**topical_low times its share of English keeps topical_floor of its IDF, from
-    # 10**topical_high times it keeps all of it (topical_floor 1.0 turns this off)...
+    # Topicality (bot/core/topicality.py): a known word keeps the share (r - topical_low) /
+    # (topical_high - topical_low) of its IDF, never less than topical_floor, where r is the
+    # log10 of its share of the phrasings over its share of English (topical_floor 1.0
+    # turns this off)...
     topical_low: float = 0.0
     topical_high: float = 2.0
     topical_floor: float = 0.6
@@ -576,7 +577,7 @@ def _damped_column(column: list[float], factor: float | None) -> list[float]:
 
 
 def _common_shortlist(index: Index, known: list[str], limit: int,
-                      damped: dict[str, float] | None = None) -> list[tuple[int, float]]:
+                      damped: dict[str, float]) -> list[tuple[int, float]]:
     """The shortlist of a question made only of common words, as the posting walk finds it.
 
     Up to FULL_COVER_ENTRIES entries, their columns are added element-wise in C; adding 0.0
@@ -589,13 +590,13 @@ def _common_shortlist(index: Index, known: list[str], limit: int,
         cover: dict[int, float] = {}
         get = cover.get
         for token in known:
-            factor = damped.get(token, 1.0) if damped else 1.0
+            factor = damped.get(token, 1.0)
             for e, gain in index.common_top[token]:
                 cover[e] = get(e, 0.0) + gain * factor
         cut = _nth_largest(cover.values(), limit)
         return sorted([item for item in cover.items() if item[1] >= cut],
                       key=itemgetter(1), reverse=True)[:max(limit, 0)]
-    columns = [_damped_column(index.common_columns[t], (damped or {}).get(t)) for t in known]
+    columns = [_damped_column(index.common_columns[t], damped.get(t)) for t in known]
     sums = columns[0]
     for column in columns[1:]:
         sums = list(map(add, sums, column))

@@ -73,7 +73,11 @@ def log_ratios(phrasing_tokens: Iterable[Iterable[str]]) -> dict[str, float]:
 
 
 def ramp(value: float, low: float, high: float, floor: float) -> float:
-    """`floor` at or below `low`, 1.0 at or above `high`, linear between."""
+    """The share (value - low) / (high - low), clamped to [floor, 1.0].
+
+    So 1.0 from `high` up, and `floor` wherever the share would fall below it (with the
+    shipped 0.0 / 2.0 / 0.6, a log ratio of 1.2 or less keeps 60%).
+    """
     if high <= low:
         return 1.0 if value >= high else floor
     return max(floor, min(1.0, (value - low) / (high - low)))
