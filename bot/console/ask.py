@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import IO, Any
 
-from bot.console.common import load_service
+from bot.console.common import add_set_option, load_service
 from bot.core.present import result_to_dict
 from bot.core.result import Outcome, Result
 from bot.core.service import AnswerService
@@ -33,16 +33,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("--batch", metavar="FILE", help="JSON Lines file, or - for stdin")
     ask.add_argument("--explain", action="store_true", help="show why this answer was chosen")
     ask.add_argument("--knowledge", metavar="DIR", help="knowledge directory to use")
+    add_set_option(ask)
     ask.set_defaults(func=run_ask)
 
     console = sub.add_parser("console", help="an interactive prompt for trying questions")
     console.add_argument("--surface", "-s", default=None)
     console.add_argument("--knowledge", metavar="DIR")
+    add_set_option(console)
     console.set_defaults(func=run_console)
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    service = load_service(args.knowledge)
+    service = load_service(args.knowledge, args.overrides)
     if args.surface and args.surface not in service.knowledge.surfaces:
         known = ", ".join(service.knowledge.surfaces)
         print(f"policybot: unknown surface {args.surface!r}; use one of: {known}",
@@ -199,7 +201,7 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
 
 
 def run_console(args: argparse.Namespace) -> int:
-    service = load_service(args.knowledge)
+    service = load_service(args.knowledge, args.overrides)
     surface = args.surface
     print("policybot console. Type a question; ':surface ID' to set a surface, ':q' to quit.")
     while True:

@@ -20,9 +20,11 @@ from typing import Any
 
 import yaml
 
-from bot.console.common import load_service
+from bot.console.common import add_set_option, load_knowledge_from, settings_for
+from bot.core.match_settings import MatchSettings, parse_assignment
 from bot.core.result import Outcome, Result
 from bot.core.service import AnswerService
+from bot.knowledge.model import Knowledge
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="pool these splits as 'held out' and every other split as "
                              "'tuned on', and report both pools")
     parser.add_argument("--knowledge", metavar="DIR")
+    add_set_option(parser)
+    parser.add_argument("--sweep", metavar="NAME=V1,V2,...", type=_sweep,
+                        help="measure once per value of one matcher setting and print a line "
+                             "per value (with --held, for both pools): the trade-off between "
+                             "right answers, wrong answers and abstentions in one table")
     parser.set_defaults(func=run_eval)
+
+
+def _sweep(text: str) -> tuple[str, list[object]]:
+    name, sep, raw = text.partition("=")
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    if not sep or not values:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=V1,V2,...")
+    try:
+        return name.strip(), [parse_assignment(f"{name}={v}")[1] for v in values]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_items(path: Path, split: str | None = None) -> list[Item]:
@@ -194,7 +212,8 @@ def evaluate(service: AnswerService, items: list[Item],
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    service = load_service(args.knowledge)
+    knowledge = load_knowledge_from(args.knowledge)
+    settings = settings_for(knowledge, args.overrides)
     items = [item for name in args.file for item in load_items(Path(name), args.split)]
     held = None
     if args.held is not None:
@@ -204,7 +223,13 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"error: --held names splits no file has: {', '.join(sorted(unknown))}",
                   file=sys.stderr)
             return 2
-    report = evaluate(service, items, held)
+    if args.sweep:
+        name, values = args.sweep
+        rows = sweep(knowledge, settings, items, held, name, values)
+        print(json.dumps({"setting": name, "rows": rows}, ensure_ascii=False, indent=2)
+              if args.json else format_sweep(name, rows))
+        return 0
+    report = evaluate(AnswerService(knowledge, settings), items, held)
     if args.json:
         if not args.failures:
             report = {k: v for k, v in report.items() if k != "failures"}
@@ -215,6 +240,35 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"warning: expected ids not in the knowledge: {report['unknown_expected_ids']}",
               file=sys.stderr)
     return 0
+
+
+def sweep(knowledge: Knowledge, base: MatchSettings, items: list[Item],
+          held: Collection[str] | None, name: str, values: list[object]) -> list[dict[str, Any]]:
+    """The figures once per value of one setting, everything else as `base`."""
+    rows = []
+    for value in values:
+        service = AnswerService(knowledge, base.with_overrides({name: value}))
+        report = evaluate(service, items, held)
+        rows.append({"value": value, "overall": report["overall"], **(
+            {"pools": report["pools"]} if "pools" in report else {})})
+    return rows
+
+
+def format_sweep(name: str, rows: list[dict[str, Any]]) -> str:
+    """One line per value: right / answerable, wrong among answers, abstained / must-not."""
+    def cell(f: dict[str, Any]) -> str:
+        return (f"{f['correct']:>4}/{f['answerable']:<4} {f['wrong_rate']:>6.1%} "
+                f"{f['correct_abstain']:>4}/{f['unanswerable']:<4}")
+
+    pools = list(rows[0].get("pools", {})) if rows else []
+    heads = ["overall", *pools]
+    lines = [f"{name:>18}  " + "  ".join(f"{h:<26}" for h in heads),
+             f"{'':>18}  " + "  ".join(f"{'right':>9} {'wrong':>6} {'abstain':>9}"
+                                       for _ in heads)]
+    for row in rows:
+        cells = [cell(row["overall"]), *(cell(row["pools"][p]) for p in pools)]
+        lines.append(f"{row['value']!s:>18}  " + "  ".join(f"{c:<26}" for c in cells))
+    return "\n".join(lines)
 
 
 def format_report(report: dict[str, Any], *, failures: bool = False) -> str:

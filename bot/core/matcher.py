@@ -27,6 +27,7 @@ from operator import add, itemgetter, truediv
 
 from rapidfuzz import fuzz, process
 
+from bot.core.match_settings import MatchSettings
 from bot.core.normalise import FUNCTION_WORDS, Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.core.topicality import known_factor, log_ratios, unknown_factor
@@ -43,57 +44,6 @@ FULL_COVER_ENTRIES = 500
 # each of its words is most central to (this many per word), not from every entry.
 COMMON_TOP = 400
 CENTRAL_SHARE = 3.0  # a word in 1/CENTRAL_SHARE of an entry's phrasings is central to it
-
-
-@dataclass(frozen=True, slots=True)
-class MatchSettings:
-    """Thresholds and weights; defaults tuned on the dev split (see README)."""
-
-    answer_threshold: float = 62.0
-    suggest_threshold: float = 42.0
-    margin: float = 6.0
-    confident: float = 85.0  # at or above this, answer even with a thin margin...
-    confident_margin: float = 3.0  # ...unless the runner-up is as good (a near tie)
-    answer_floor: float = 52.0  # below the threshold, still answer when the lead is large
-    strong_margin: float = 16.0
-    overlap_weight: float = 0.5
-    fuzz_weight: float = 0.15
-    coverage_weight: float = 0.35
-    surface_bonus: float = 6.0
-    off_surface_penalty: float = 20.0
-    parent_tolerance: float = 30.0
-    max_candidates: int = 15  # phrasings scored with rapidfuzz
-    long_question_tokens: int = 24  # longer posts are also read sentence by sentence
-    long_scale_power: float = 1.0  # how far a long post's length is discounted
-    min_part_tokens: int = 5  # shorter sentences of a long post are context, not the ask
-    long_answer_threshold: float = 34.0
-    long_margin: float = 6.0
-    long_suggest_threshold: float = 32.0  # long posts score lower on the same evidence
-    part_weight: float = 0.5  # a long post: question sentence vs the whole, per entry
-    max_entries: int = 12  # entries kept after the distinctive-word prefilter
-    max_suggestions: int = 3
-    unknown_weight: float = 0.5  # share of the top IDF given to words the knowledge lacks
-    # Topicality (bot/core/topicality.py): a known word keeps the share (r - topical_low) /
-    # (topical_high - topical_low) of its IDF, never less than topical_floor, where r is the
-    # log10 of its share of the phrasings over its share of English (topical_floor 1.0
-    # turns this off)...
-    topical_low: float = 0.0
-    topical_high: float = 2.0
-    topical_floor: float = 0.6
-    # ...and a word the knowledge lacks keeps its whole unknown weight up to English Zipf
-    # frequency unknown_rare, none of it from unknown_everyday ("the", "after") up.
-    unknown_rare: float = 3.0
-    unknown_everyday: float = 5.5
-    # Points per unit of log-likelihood an entry trails the best-fitting one by in the word
-    # model (bot/core/word_model.py); 0 turns the model off.
-    word_model_weight: float = 3.0
-    word_model_entries: int = 3  # the leading entries the word model compares
-    # Points the best entry gains when its general entry or a per-surface version of it also
-    # scores well (all of them at the same score, none at `family_span` or more below).
-    family_support: float = 12.0
-    family_span: float = 20.0
-    family_min: float = 50.0  # ...and only for a best entry already scoring this much
-    fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
 
 @dataclass(slots=True)

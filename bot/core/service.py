@@ -25,6 +25,7 @@ class Snapshot:
     knowledge: Knowledge
     index: Index
     aliases: tuple[tuple[str, str], ...]  # (entry id, question) added by curators
+    settings: MatchSettings  # the defaults, with this knowledge's matching.yaml applied
 
 
 class AnswerService:
@@ -36,12 +37,19 @@ class AnswerService:
         settings: MatchSettings | None = None,
         aliases: Iterable[tuple[str, str]] = (),
     ) -> None:
-        self.settings = settings or MatchSettings()
+        # Settings given here (tests, `--set` on the console) win over the knowledge's own
+        # matching.yaml; otherwise each reload brings that file's overrides with it.
+        self._fixed = settings
         self._snapshot = self._build(knowledge, tuple(aliases))
 
     def _build(self, knowledge: Knowledge, aliases: tuple[tuple[str, str], ...]) -> Snapshot:
         usable = tuple((eid, q) for eid, q in aliases if eid in knowledge.entries)
-        return Snapshot(knowledge, Index.build(knowledge, usable), usable)
+        settings = self._fixed or MatchSettings().with_overrides(knowledge.matching)
+        return Snapshot(knowledge, Index.build(knowledge, usable), usable, settings)
+
+    @property
+    def settings(self) -> MatchSettings:
+        return self._snapshot.settings
 
     @property
     def knowledge(self) -> Knowledge:
@@ -54,7 +62,7 @@ class AnswerService:
     def ask(self, question: str, surface: str | None = None, *, explain: bool = True) -> Result:
         """Decide answer / suggest / none for one question, optionally within a surface."""
         snap = self._snapshot
-        return match(snap.index, question, surface, self.settings, explain=explain)
+        return match(snap.index, question, surface, snap.settings, explain=explain)
 
     def reload(self, knowledge: Knowledge) -> None:
         """Serve `knowledge` from now on, keeping the curator-added phrasings that still apply."""
@@ -73,4 +81,5 @@ class AnswerService:
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
         """Alternate questions that fit what is typed so far, as (question, entry id)."""
-        return self._snapshot.index.complete(text, limit, self.settings)
+        snap = self._snapshot
+        return snap.index.complete(text, limit, snap.settings)

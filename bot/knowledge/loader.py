@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.core.match_settings import override_problem
 from bot.knowledge.model import (
     OVERVIEW_FIELDS,
     Comparison,
@@ -394,6 +395,30 @@ def _load_scope(col: _Collector, root: Path) -> tuple[tuple[ScopeTopic, int], ..
     return tuple(topics)
 
 
+def _load_matching(col: _Collector, root: Path) -> dict[str, object]:
+    """Optional overrides of the matcher's tuned defaults, for a policy set that needs them."""
+    path = root / "matching.yaml"
+    data = _read(col, path, "settings", required=False)
+    if data is None:
+        return {}
+    settings = data.get("settings")
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        col.add(path, data.line_of("settings"), "", "'settings' must be a mapping",
+                "write 'settings:' followed by 'name: value' lines")
+        return {}
+    out: dict[str, object] = {}
+    for name, value in settings.items():
+        problem = override_problem(str(name), value)
+        if problem:
+            col.add(path, settings.line_of(str(name)), str(name), problem,
+                    "correct the name or value, or remove the line to keep the default")
+            continue
+        out[str(name)] = value
+    return out
+
+
 def _check_scope(col: _Collector, root: Path, scope: tuple[tuple[ScopeTopic, int], ...],
                  entries: dict[str, Entry]) -> None:
     """An out-of-scope phrase used in an entry's own questions would hide that entry."""
@@ -573,6 +598,7 @@ def check_knowledge(directory: Path | str) -> tuple[Knowledge | None, list[Probl
     terms, surfaces, overview_refs = _load_surfaces(col, root)
     synonyms = _load_synonyms(col, root)
     out_of_scope = _load_scope(col, root)
+    matching = _load_matching(col, root)
     entries, raw_by_id = _load_entries(col, root)
     comparison, row_refs = _load_comparison(col, root, terms)
     if col.unreadable:
@@ -601,6 +627,7 @@ def check_knowledge(directory: Path | str) -> tuple[Knowledge | None, list[Probl
         comparison=comparison,
         version=_content_hash(root),
         out_of_scope=tuple(topic for topic, _ in out_of_scope),
+        matching=Knowledge.freeze(matching),
     ), []
 
 

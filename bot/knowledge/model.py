@@ -152,6 +152,8 @@ class Knowledge:
     comparison: Comparison | None
     version: str = field(default="")  # content hash, to tell two loads apart
     out_of_scope: tuple[ScopeTopic, ...] = ()
+    # Overrides of the matcher's defaults from matching.yaml, already checked by the loader.
+    matching: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     @staticmethod
     def freeze(mapping: dict) -> Mapping:

@@ -145,3 +145,14 @@ def test_console_reads_until_eof() -> None:
     out = cli("console", stdin=":surface acme-api\nis training on by default\n:q\n")
     assert out.returncode == 0
     assert "surface: acme-api" in out.stdout and "Does the Acme API train" in out.stdout
+
+
+def test_set_overrides_a_matcher_setting_for_one_run() -> None:
+    question = "does the app train on my convos?"
+    assert json.loads(cli("ask", "--json", question).stdout)["outcome"] == "answer"
+    strict = cli("ask", "--json", question, "--set", "answer_threshold=101",
+                 "--set", "answer_floor=101", "--set", "confident=101")
+    assert strict.returncode == 0, strict.stderr
+    assert json.loads(strict.stdout)["outcome"] != "answer"
+    refused = cli("ask", question, "--set", "margin")
+    assert refused.returncode == 2 and "NAME=VALUE" in refused.stderr

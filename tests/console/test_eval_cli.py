@@ -75,3 +75,32 @@ def test_held_naming_an_unknown_split_is_refused(tmp_path: Path) -> None:
     out = cli(tuned, held, "--held", "test,holdout")
     assert out.returncode == 2
     assert "holdout" in out.stderr and out.stdout == ""
+
+
+def test_sweep_prints_one_row_per_value(tmp_path: Path) -> None:
+    tuned, held = sets(tmp_path)
+    out = cli(tuned, held, "--held", "test", "--sweep", "answer_threshold=10,101", "--json")
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    assert table["setting"] == "answer_threshold"
+    low, high = table["rows"]
+    assert (low["value"], high["value"]) == (10.0, 101.0)
+    # An unreachable bar answers nothing the lower bar answered.
+    assert low["overall"]["correct"] >= 1
+    assert high["pools"]["held"]["correct"] <= low["pools"]["held"]["correct"]
+    text = cli(tuned, held, "--held", "test", "--sweep", "answer_threshold=10,101").stdout
+    assert text.splitlines()[0].split() == ["answer_threshold", "overall", "tuned", "held"]
+    assert len(text.splitlines()) == 4
+
+
+def test_set_changes_the_figures_and_typos_are_refused(tmp_path: Path) -> None:
+    tuned, _ = sets(tmp_path)
+    base = json.loads(cli(tuned, "--json").stdout)["overall"]
+    strict = cli(tuned, "--json", "--set", "answer_threshold=101", "--set", "answer_floor=101",
+                 "--set", "confident=101")
+    assert strict.returncode == 0, strict.stderr
+    assert base["correct"] == 1 and json.loads(strict.stdout)["overall"]["correct"] == 0
+    typo = cli(tuned, "--set", "answer_treshold=60")
+    assert typo.returncode == 2 and "did you mean 'answer_threshold'" in typo.stderr
+    bad = cli(tuned, "--sweep", "margin=5,lots")
+    assert bad.returncode == 2 and "must be a number" in bad.stderr
