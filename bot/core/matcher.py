@@ -287,6 +287,43 @@ def _question_sentences(text: str, limit: int = 2) -> list[str]:
     return (asked or sentences)[::-1][:limit]
 
 
+# Where a title's clauses meet: a colon, a spaced dash, a bar, or a question mark with
+# more text after it.
+_HEADLINE_BREAK = re.compile(r"\s*(?::|\s[-\u2013\u2014|]\s|\?(?=\s*\S))\s*")
+
+
+def _headline_parts(text: str) -> list[str]:
+    """The clauses of a short title, when it has more than one."""
+    parts = [part for part in _HEADLINE_BREAK.split(text.strip()) if part.strip()]
+    return parts if len(parts) > 1 else []
+
+
+def _blend_parts(index: Index, parts: list[str], scored: dict[int, tuple[float, int]],
+                 tokens: tuple[str, ...], shares: dict[int, float], settings: MatchSettings,
+                 w: float, min_tokens: int
+                 ) -> tuple[dict[int, tuple[float, int]], tuple[str, ...], dict[int, float]]:
+    """Each entry scored on one part and on the whole together, for the part that fits best.
+
+    The whole stays in the blend so that an entry must fit both the ask and what the text is
+    about; a part is taken only when some entry fits it (so blended) better than the whole.
+    """
+    whole, whole_shares = scored, shares
+    for part in parts:
+        part_tokens = index.normaliser(part).tokens
+        if len(part_tokens) < min_tokens or len(part_tokens) >= len(tokens):
+            continue
+        part_shares: dict[int, float] = {}
+        blended = {e: (w * s + (1 - w) * whole.get(e, (0.0, p))[0], p)
+                   for e, (s, p) in _score_entries(index, part_tokens, settings,
+                                                   part_shares).items()}
+        best_part = max((v[0] for v in blended.values()), default=0.0)
+        if best_part > max((v[0] for v in scored.values()), default=0.0):
+            scored, tokens = blended, part_tokens
+            shares = {e: w * part_shares.get(e, 0.0) + (1 - w) * whole_shares.get(e, 0.0)
+                      for e in blended}
+    return scored, tokens, shares
+
+
 def _poster_surface(index: Index, question: str, plain: str) -> tuple[str | None, bool]:
     """The surface a long post that names several is about, or a comparison.
 
@@ -653,21 +690,16 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         # sentence often leans on the context ("how long is it kept then?"). Each entry is
         # scored on the question sentence and on the whole post together, so an entry must
         # fit both the ask and what it is about.
-        whole, whole_shares = scored, shares
-        w = settings.part_weight
-        for part in sentences:
-            part_tokens = index.normaliser(part).tokens
-            if len(part_tokens) < settings.min_part_tokens or len(part_tokens) >= len(tokens):
-                continue
-            part_shares: dict[int, float] = {}
-            blended = {e: (w * s + (1 - w) * whole.get(e, (0.0, p))[0], p)
-                       for e, (s, p) in _score_entries(index, part_tokens, settings,
-                                                       part_shares).items()}
-            best_part = max((v[0] for v in blended.values()), default=0.0)
-            if best_part > max((v[0] for v in scored.values()), default=0.0):
-                scored, tokens = blended, part_tokens
-                shares = {e: w * part_shares.get(e, 0.0) + (1 - w) * whole_shares.get(e, 0.0)
-                          for e in blended}
+        scored, tokens, shares = _blend_parts(index, sentences, scored, tokens, shares,
+                                              settings, settings.part_weight,
+                                              settings.min_part_tokens)
+    elif not long_post and settings.headline_weight > 0:
+        # A headline or issue title often pads its ask with a second clause ("...: how to
+        # opt out in 2 minutes", "... - what you need to know"): read by its parts too.
+        scored, tokens, shares = _blend_parts(index, _headline_parts(question), scored,
+                                              tokens, shares, settings,
+                                              settings.headline_weight,
+                                              settings.min_headline_tokens)
     adjusted: list[tuple[float, int, int]] = []
     for e, (score, p) in scored.items():
         entry = index.entries[e]

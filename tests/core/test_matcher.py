@@ -265,3 +265,24 @@ def test_a_hyphenated_surface_name_names_the_surface_and_reads_as_its_words(
     tokens = shipped.snapshot.index.normaliser("telemetry when using claude-code").tokens
     assert tokens[-2:] == ("claude", "code")
     assert shipped.ask("what telemetry does claude-code send").surface == "claude-code"
+
+
+def test_a_title_is_read_by_its_clauses_too(shipped: AnswerService) -> None:
+    # The ask is one clause; the other pads it. Read whole, the padding sinks the score.
+    title = "Claude Desktop conversation export — where the files go and what they contain"
+    result = shipped.ask(title)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "desktop-export"
+    assert result.explanation.normalised == "claude desktop chat export"  # the clause read
+    whole = AnswerService(shipped.knowledge, replace(shipped.settings, headline_weight=0.0))
+    assert whole.ask(title).outcome is Outcome.SUGGEST
+
+
+def test_headline_parts_split_only_at_clause_breaks() -> None:
+    from bot.core.matcher import _headline_parts
+
+    assert _headline_parts("Opt out: how to stop it - a guide") == [
+        "Opt out", "how to stop it", "a guide"]
+    assert _headline_parts("Is it kept? For how long") == ["Is it kept", "For how long"]
+    # A hyphenated word, a trailing question mark and a time are not clause breaks.
+    assert _headline_parts("does claude-code keep logs?") == []
+    assert _headline_parts("is the opt-out retroactive") == []
