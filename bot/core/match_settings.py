@@ -47,7 +47,8 @@ class MatchSettings:
     long_margin: float = 6.0
     long_suggest_threshold: float = 32.0  # long posts score lower on the same evidence
     part_weight: float = 0.5  # a long post: question sentence vs the whole, per entry
-    headline_weight: float = 0.4  # a short title: one clause vs the whole (0 = off)
+    headline_weight: float = 0.4  # a short title: one clause vs the whole (0 = off)...
+    headline_below: float = 70.0  # ...read by clauses only when the whole scores under this
     min_headline_tokens: int = 3  # shorter clauses of a title are padding, not the ask
     max_entries: int = 12  # entries kept after the distinctive-word prefilter
     max_suggestions: int = 3

@@ -693,9 +693,11 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         scored, tokens, shares = _blend_parts(index, sentences, scored, tokens, shares,
                                               settings, settings.part_weight,
                                               settings.min_part_tokens)
-    elif not long_post and settings.headline_weight > 0:
+    elif not long_post and settings.headline_weight > 0 and \
+            max((v[0] for v in scored.values()), default=0.0) < settings.headline_below:
         # A headline or issue title often pads its ask with a second clause ("...: how to
-        # opt out in 2 minutes", "... - what you need to know"): read by its parts too.
+        # opt out in 2 minutes", "... - what you need to know"): read by its parts too,
+        # unless the whole already fits an entry well (which the parts never changed).
         scored, tokens, shares = _blend_parts(index, _headline_parts(question), scored,
                                               tokens, shares, settings,
                                               settings.headline_weight,
