@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from bot.core.match_settings import MatchSettings
 from bot.core.normalise import FUNCTION_WORDS, Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
-from bot.core.topicality import known_factor, log_ratios, unknown_factor
+from bot.core.topicality import everyday_stems, known_factor, log_ratios, unknown_factor
 from bot.core.word_model import WordModel
 from bot.knowledge.model import Entry, Knowledge
 
@@ -136,7 +136,7 @@ class Index:
         plain_words = {w for text in (*(t for _, t, _ in raw),
                                       *(w.replace("-", " ") for w in surface_texts))
                        for w in normaliser.words(text).split()}
-        normaliser.learn_vocabulary(plain_words)
+        normaliser.learn_vocabulary(plain_words, everyday=everyday_stems())
 
         n = max(1, len(entries))
         df: dict[str, int] = defaultdict(int)

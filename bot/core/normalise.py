@@ -211,15 +211,22 @@ class Normaliser:
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
         self._known: frozenset[str] = frozenset()
         self._known_stems: frozenset[str] = frozenset()
+        self._everyday: frozenset[str] = frozenset()
         self._known_list: list[str] = []
         self._known_lengths: list[int] = []
         self._typo_cutoff = 100.0
         self._closest = lru_cache(maxsize=4096)(self._closest_known)
         self._lengths = lru_cache(maxsize=256)(self._known_of_length)
 
-    def learn_vocabulary(self, words: Iterable[str], typo_cutoff: float = 84.0) -> None:
-        """Words the knowledge uses; an unknown question word close to one is read as it."""
+    def learn_vocabulary(self, words: Iterable[str], typo_cutoff: float = 84.0,
+                         everyday: Iterable[str] = ()) -> None:
+        """Words the knowledge uses; an unknown question word close to one is read as it.
+
+        `everyday` (stems) are real words of the language, never read as a typo of another
+        one: "interactions" is not a misspelt "integrations".
+        """
         known = {w for w in words if w}
+        self._everyday = frozenset(everyday)
         for phrase in self._fold_to:
             known.update(phrase.split())
         self._known = frozenset(known)
@@ -293,7 +300,7 @@ class Normaliser:
                                   else (word,)) if part]
         for word in words:
             if word in self._known or len(word) < 5 or not word.isalpha() \
-                    or stem(word) in self._known_stems:
+                    or stem(word) in self._known_stems or stem(word) in self._everyday:
                 fixed.append(word)
                 continue
             best = self._closest(word)

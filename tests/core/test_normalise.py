@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.normalise import MAX_TOKENS, Normaliser, clean, stem, tokenize
+from bot.core.topicality import everyday_stems
 from bot.knowledge.model import SynonymGroup
 
 GROUPS = (SynonymGroup("train", ("training", "learn from", "use for training")),
@@ -55,6 +56,23 @@ def test_an_inflection_of_a_known_word_is_not_read_as_a_typo() -> None:
     assert norm.tokens == ("data", "retention", "policy")  # was "police" (a typo guess)
     assert norm.folds == ()
     assert normaliser("retension").tokens == ("retention",)  # real typos still corrected
+
+
+def test_an_everyday_word_is_not_read_as_a_typo() -> None:
+    normaliser = Normaliser()
+    normaliser.learn_vocabulary(["integrations", "retention"])
+    assert normaliser("user interactions").tokens == ("user", "integration")  # the old guess
+    normaliser.learn_vocabulary(["integrations", "retention"], everyday=["interaction"])
+    norm = normaliser("user interactions")
+    assert norm.tokens == ("user", "interaction")
+    assert norm.folds == ()
+    assert normaliser("retension").tokens == ("retention",)
+
+
+def test_the_shipped_everyday_list_holds_common_words_not_typos() -> None:
+    everyday = everyday_stems()
+    assert {"interaction", "account", "setting"} <= everyday
+    assert not {"retension", "incognto", "trainning"} & everyday
 
 
 def test_a_year_is_dropped_like_filler() -> None:
