@@ -157,6 +157,11 @@ def test_a_question_naming_an_out_of_scope_topic_needs_a_near_exact_match(
     assert shipped.ask("how do i cancel my subscription").outcome is not Outcome.ANSWER
     plain = shipped.ask("how long does anthropic keep incognito chats")
     assert plain.outcome is Outcome.ANSWER and plain.entry.id == "ai-incognito-retention"
+    # What a workspace's admins can see is Team/Enterprise administration, which the policy
+    # set does not cover (it was answered with the human-review comparison).
+    boss = shipped.ask("can my employer see my Claude chats?")
+    assert boss.outcome is not Outcome.ANSWER
+    assert "workspace administration" in boss.explanation.reason
 
 
 def test_out_of_scope_words_in_a_long_posts_context_do_not_block_it(
