@@ -210,8 +210,7 @@ class Normaliser:
         self._fold_re = self._alternation(self._fold_to)
         self._filler_re = self._alternation({" ".join(tokenize(clean(f))): "" for f in fillers})
         self._known: frozenset[str] = frozenset()
-        self._known_stems: frozenset[str] = frozenset()
-        self._everyday: frozenset[str] = frozenset()
+        self._kept_stems: frozenset[str] = frozenset()
         self._known_list: list[str] = []
         self._known_lengths: list[int] = []
         self._typo_cutoff = 100.0
@@ -226,13 +225,13 @@ class Normaliser:
         one: "interactions" is not a misspelt "integrations".
         """
         known = {w for w in words if w}
-        self._everyday = frozenset(everyday)
         for phrase in self._fold_to:
             known.update(phrase.split())
         self._known = frozenset(known)
         # An inflection of a known word is that word, not a typo of another one: "policies"
         # (unknown) stems to the known "policy", where the typo scan made it "police".
-        self._known_stems = frozenset(map(stem, known))
+        # Nor is an everyday word of the language (`everyday`).
+        self._kept_stems = frozenset(map(stem, known)).union(everyday)
         self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
         self._known_lengths = [len(w) for w in self._known_list]
         self._typo_cutoff = typo_cutoff
@@ -300,7 +299,7 @@ class Normaliser:
                                   else (word,)) if part]
         for word in words:
             if word in self._known or len(word) < 5 or not word.isalpha() \
-                    or stem(word) in self._known_stems or stem(word) in self._everyday:
+                    or stem(word) in self._kept_stems:
                 fixed.append(word)
                 continue
             best = self._closest(word)
