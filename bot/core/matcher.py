@@ -21,7 +21,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import add, itemgetter, truediv
 
@@ -93,6 +93,13 @@ class Index:
     position: dict[str, int]
     common: frozenset[str]
     word_model: WordModel
+    # (token, topicality factor) -> the token's common column times the factor. The factor
+    # depends on the token and the settings only, so each product is made once, not on
+    # every question naming the word (it was a tenth of a long post's scoring time).
+    damped_columns: dict[tuple[str, float], list[float]] = field(default_factory=dict)
+    # settings -> token -> (weight, topicality factor or None), filled as questions come.
+    token_weights: dict[MatchSettings, dict[str, tuple[float, float | None]]] = field(
+        default_factory=dict)
 
     @classmethod
     def build(cls, knowledge: Knowledge, aliases: Iterable[tuple[str, str]] = ()) -> Index:
@@ -409,7 +416,7 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
             # Without this, "data retention policy" (retention being in many entries) was
             # shortlisted by "policy" alone and no retention entry reached the scoring.
             # The common words' columns are added element-wise in C, then the seeds' cover.
-            columns = [_damped_column(index.common_columns[t], damped.get(t)) for t, _ in rest]
+            columns = [_damped_column(index, t, damped.get(t)) for t, _ in rest]
             sums = columns[0]
             for column in columns[1:]:
                 sums = list(map(add, sums, column))
@@ -539,28 +546,49 @@ def _question_weights(index: Index, tokens: tuple[str, ...], settings: MatchSett
     unknown weight times how rare it is in English. The factors are returned so that the
     entries' precomputed cover (IDF · centrality) is damped the same way.
     """
-    unknown = index.unknown_idf * settings.unknown_weight
+    # A token's weight and factor depend on it and the settings only: a known token's are
+    # worked out once per settings and kept (the knowledge's vocabulary bounds the cache;
+    # words it lacks are not kept, or a stream of odd input would grow it without end).
+    known_words = index.token_weights.get(settings)
+    if known_words is None:
+        known_words = index.token_weights[settings] = {}
     idf = index.idf
-    ratio = index.topical_ratio
     weights: dict[str, float] = {}
     damped: dict[str, float] = {}
     for token in dict.fromkeys(tokens):
-        known = idf.get(token)
-        if known is None:
-            weights[token] = unknown * unknown_factor(token, settings.unknown_everyday,
-                                                      settings.unknown_rare)
-            continue
-        factor = known_factor(ratio.get(token), settings.topical_low, settings.topical_high,
-                              settings.topical_floor)
-        if factor < 1.0:
+        found = known_words.get(token)
+        if found is None:
+            found = _token_weight(index, token, settings)
+            if token in idf:
+                known_words[token] = found
+        weights[token], factor = found
+        if factor is not None:
             damped[token] = factor
-            known *= factor
-        weights[token] = known
     return weights, damped
 
 
-def _damped_column(column: list[float], factor: float | None) -> list[float]:
-    return column if factor is None else [value * factor for value in column]
+def _token_weight(index: Index, token: str, settings: MatchSettings
+                  ) -> tuple[float, float | None]:
+    """One token's weight, and its topicality factor when that is below 1."""
+    known = index.idf.get(token)
+    if known is None:
+        return index.unknown_idf * settings.unknown_weight * unknown_factor(
+            token, settings.unknown_everyday, settings.unknown_rare), None
+    factor = known_factor(index.topical_ratio.get(token), settings.topical_low,
+                          settings.topical_high, settings.topical_floor)
+    return (known * factor, factor) if factor < 1.0 else (known, None)
+
+
+def _damped_column(index: Index, token: str, factor: float | None) -> list[float]:
+    """The token's common column, damped by its topicality factor (cached per factor)."""
+    column = index.common_columns[token]
+    if factor is None:
+        return column
+    key = (token, factor)
+    found = index.damped_columns.get(key)
+    if found is None:
+        found = index.damped_columns[key] = [value * factor for value in column]
+    return found
 
 
 def _common_shortlist(index: Index, known: list[str], limit: int,
@@ -583,7 +611,7 @@ def _common_shortlist(index: Index, known: list[str], limit: int,
         cut = _nth_largest(cover.values(), limit)
         return sorted([item for item in cover.items() if item[1] >= cut],
                       key=itemgetter(1), reverse=True)[:max(limit, 0)]
-    columns = [_damped_column(index.common_columns[t], damped.get(t)) for t in known]
+    columns = [_damped_column(index, t, damped.get(t)) for t in known]
     sums = columns[0]
     for column in columns[1:]:
         sums = list(map(add, sums, column))

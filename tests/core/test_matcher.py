@@ -291,3 +291,23 @@ def test_headline_parts_split_only_at_clause_breaks() -> None:
     # A hyphenated word, a trailing question mark and a time are not clause breaks.
     assert _headline_parts("does claude-code keep logs?") == []
     assert _headline_parts("is the opt-out retroactive") == []
+
+
+def test_per_token_caches_give_the_same_answers_and_stay_bounded() -> None:
+    # The matcher keeps each known word's weight and damped column once worked out; a
+    # second asking must score exactly as the first, and words the knowledge lacks must
+    # not pile up in the cache however many strangers type.
+    service = AnswerService(load_knowledge(bundled_knowledge_dir()))
+    question = "how long does anthropic keep my data if i delete a chat, is it used for training"
+    first = service.ask(question)
+    second = service.ask(question)
+    assert (first.outcome, first.score, [c.score for c in first.explanation.top]) == \
+        (second.outcome, second.score, [c.score for c in second.explanation.top])
+    index = service.snapshot.index
+    (cached,) = index.token_weights.values()
+    assert cached and set(cached) <= set(index.idf)
+    assert index.damped_columns
+    for n in range(200):
+        service.ask(f"zqx{n}word blorp{n} how long is data kept")
+    (cached,) = index.token_weights.values()
+    assert set(cached) <= set(index.idf)
