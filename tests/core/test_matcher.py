@@ -162,6 +162,11 @@ def test_a_question_naming_an_out_of_scope_topic_needs_a_near_exact_match(
     boss = shipped.ask("can my employer see my Claude chats?")
     assert boss.outcome is not Outcome.ANSWER
     assert "workspace administration" in boss.explanation.reason
+    # Importing a memory from elsewhere is a feature how-to; the memory entries answer
+    # what memory keeps, not how to bring one in.
+    moved = shipped.ask("Import and export your memory from Claude")
+    assert moved.outcome is not Outcome.ANSWER
+    assert "how to use features" in moved.explanation.reason
 
 
 def test_out_of_scope_words_in_a_long_posts_context_do_not_block_it(
