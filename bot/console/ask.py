@@ -45,11 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_ask(args: argparse.Namespace) -> int:
     service = load_service(args.knowledge, args.overrides)
-    if args.surface and args.surface not in service.knowledge.surfaces:
-        known = ", ".join(service.knowledge.surfaces)
-        print(f"policybot: unknown surface {args.surface!r}; use one of: {known}",
-              file=sys.stderr)
-        return 2
+    if args.surface:
+        surface = service.resolve_surface(args.surface)
+        if surface is None:
+            known = ", ".join(service.knowledge.surfaces)
+            print(f"policybot: unknown surface {args.surface!r}; use one of: {known}",
+                  file=sys.stderr)
+            return 2
+        args.surface = surface
     if args.batch:
         # Bytes in and out, coded here: whatever the locale, invalid UTF-8 becomes U+FFFD and
         # a byte-order mark is dropped, instead of a codec error ending the batch mid-way.
@@ -131,8 +134,7 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
     if not isinstance(item, dict):
         return _error_item(service, f"line {number}: expected an object with 'question'")
     question = _text(item.get("question"))
-    surface = item.get("surface")
-    surface = surface if isinstance(surface, str) and surface in knowledge.surfaces else None
+    surface = service.resolve_surface(item.get("surface"))
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
     if item.get("surface") not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
@@ -202,7 +204,7 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
 
 def run_console(args: argparse.Namespace) -> int:
     service = load_service(args.knowledge, args.overrides)
-    surface = args.surface
+    surface = service.resolve_surface(args.surface)
     print("policybot console. Type a question; ':surface ID' to set a surface, ':q' to quit.")
     while True:
         try:
@@ -214,8 +216,7 @@ def run_console(args: argparse.Namespace) -> int:
             return 0
         if line.startswith(":surface"):
             parts = line.split()
-            surface = parts[1] if len(parts) > 1 and parts[1] in service.knowledge.surfaces \
-                else None
+            surface = service.resolve_surface(" ".join(parts[1:])) if len(parts) > 1 else None
             print(f"surface: {surface or '(none)'}")
             continue
         if line:

@@ -76,6 +76,31 @@ class AnswerService:
             raise KeyError(entry_id)
         self._snapshot = self._build(snap.knowledge, (*snap.aliases, (entry_id, question)))
 
+    def resolve_surface(self, name: object) -> str | None:
+        """The surface id that `name` means, or None.
+
+        Callers outside the bot (batch files, scripts) name surfaces their own way: the id
+        in any case or with "_" or spaces ("Acme_App"), or one of the surface's own words
+        from the knowledge ("acme app", "api"). A name that fits no surface, or
+        fits several, resolves to None rather than to a guess.
+        """
+        if not isinstance(name, str) or not name.strip():
+            return None
+        snap = self._snapshot
+        surfaces = snap.knowledge.surfaces
+        if name in surfaces:
+            return name
+        key = "-".join(name.strip().casefold().replace("_", " ").split())
+        by_id = {sid.casefold(): sid for sid in surfaces}
+        if key in by_id:
+            return by_id[key]
+        words = snap.index.normaliser.words(name)
+        named = {sid for sid, surface in surfaces.items()
+                 if words and words == snap.index.normaliser.words(surface.name)}
+        if words in snap.index.surface_words:
+            named.add(snap.index.surface_words[words])
+        return next(iter(named)) if len(named) == 1 else None
+
     def entry(self, entry_id: str) -> Entry | None:
         return self._snapshot.knowledge.entries.get(entry_id)
 

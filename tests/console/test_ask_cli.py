@@ -47,6 +47,17 @@ def test_explicit_surface_picks_the_variant() -> None:
     assert data["entry_id"] == "api-training" and data["surface"] == "acme-api"
 
 
+@pytest.mark.parametrize("name", ["ACME-API", "acme_api", "Acme API", "the api"])
+def test_surface_may_be_named_by_id_in_any_case_or_by_its_words(name: str) -> None:
+    # Scripts and batch files name surfaces their own way; the knowledge's words decide.
+    data = json.loads(cli("ask", "--json", "--surface", name,
+                          "is training on by default?").stdout)
+    assert data["entry_id"] == "api-training" and data["surface"] == "acme-api"
+    row = json.loads(cli("ask", "--batch", "-", stdin=json.dumps(
+        {"question": "is training on by default?", "surface": name}) + "\n").stdout)
+    assert row["surface"] == "acme-api" and "error" not in row
+
+
 def test_unknown_surface_is_a_clear_error() -> None:
     out = cli("ask", "--surface", "nope", "hello")
     assert out.returncode == 2 and "unknown surface 'nope'" in out.stderr

@@ -316,3 +316,12 @@ def test_per_token_caches_give_the_same_answers_and_stay_bounded() -> None:
         service.ask(f"zqx{n}word blorp{n} how long is data kept")
     (cached,) = index.token_weights.values()
     assert set(cached) <= set(index.idf)
+
+
+def test_surface_names_resolve_only_when_they_mean_one_surface(mini: AnswerService) -> None:
+    assert mini.resolve_surface("acme-app") == "acme-app"
+    assert mini.resolve_surface("Acme_App") == "acme-app"
+    assert mini.resolve_surface("phone app") == "acme-app"
+    assert mini.resolve_surface("Acme API") == "acme-api"
+    for name in ("acme", "nowhere", "", "  ", None, 7, ["acme-app"]):
+        assert mini.resolve_surface(name) is None
