@@ -138,6 +138,9 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
     if item.get("surface") not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
+    if item.get("question") is not None and not isinstance(item.get("question"), str):
+        data["error"] = f"line {number}: 'question' must be a string, found " \
+                        f"{type(item.get('question')).__name__}"
     if "id" in item:
         data["id"] = _text(item["id"]) if isinstance(item["id"], str) else item["id"]
     return data

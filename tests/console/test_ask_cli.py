@@ -98,6 +98,7 @@ def test_batch_one_line_out_per_line_in_even_when_lines_are_bad() -> None:
     assert "error" in rows[1] and rows[1]["outcome"] == "none"
     assert rows[3]["outcome"] == "none"
     assert rows[5]["error"].startswith("unknown surface")
+    assert rows[7]["outcome"] == "none" and "must be a string" in rows[7]["error"]
     assert rows[8]["outcome"] == "none"
 
 
