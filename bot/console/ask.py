@@ -133,14 +133,14 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
         item = {"question": item}
     if not isinstance(item, dict):
         return _error_item(service, f"line {number}: expected an object with 'question'")
-    question = _text(item.get("question"))
+    raw = item.get("question")
+    question = _text(raw)
     surface = service.resolve_surface(item.get("surface"))
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
     if item.get("surface") not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
-    if item.get("question") is not None and not isinstance(item.get("question"), str):
-        data["error"] = f"line {number}: 'question' must be a string, found " \
-                        f"{type(item.get('question')).__name__}"
+    if raw is not None and not isinstance(raw, str):
+        data["error"] = f"line {number}: 'question' must be a string, found {type(raw).__name__}"
     if "id" in item:
         data["id"] = _text(item["id"]) if isinstance(item["id"], str) else item["id"]
     return data
