@@ -133,14 +133,18 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
         item = {"question": item}
     if not isinstance(item, dict):
         return _error_item(service, f"line {number}: expected an object with 'question'")
-    raw = item.get("question")
+    # "q" is what an eval set calls it, so curators can pipe eval items straight in.
+    key = "question" if "question" in item or "q" not in item else "q"
+    raw = item.get(key)
     question = _text(raw)
     surface = service.resolve_surface(item.get("surface"))
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
     if item.get("surface") not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
     if raw is not None and not isinstance(raw, str):
-        data["error"] = f"line {number}: 'question' must be a string, found {type(raw).__name__}"
+        data["error"] = f"line {number}: '{key}' must be a string, found {type(raw).__name__}"
+    elif key not in item and line.strip():
+        data["error"] = f"line {number}: no 'question' field"
     if "id" in item:
         data["id"] = _text(item["id"]) if isinstance(item["id"], str) else item["id"]
     return data

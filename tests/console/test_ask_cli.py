@@ -88,6 +88,8 @@ def test_batch_one_line_out_per_line_in_even_when_lines_are_bad() -> None:
         json.dumps([1, 2, 3]),
         json.dumps({"question": 42}),
         json.dumps({"question": "\u200b\u202e\u0301"}),
+        json.dumps({"q": "does the app train on my convos?"}),
+        json.dumps({"text": "does the app train on my convos?"}),
     ]
     out = cli("ask", "--batch", "-", stdin="\n".join(lines) + "\n")
     assert out.returncode == 0, out.stderr
@@ -100,6 +102,9 @@ def test_batch_one_line_out_per_line_in_even_when_lines_are_bad() -> None:
     assert rows[5]["error"].startswith("unknown surface")
     assert rows[7]["outcome"] == "none" and "must be a string" in rows[7]["error"]
     assert rows[8]["outcome"] == "none"
+    assert rows[9]["outcome"] == "answer" and "error" not in rows[9]  # an eval item's "q"
+    assert rows[10]["outcome"] == "none" and "no 'question' field" in rows[10]["error"]
+    assert "error" not in rows[3]  # a blank line is an empty question, not a mistake
 
 
 def test_batch_survives_undecodable_bytes_bom_and_lone_surrogates(tmp_path: Path) -> None:
