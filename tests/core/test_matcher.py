@@ -167,6 +167,14 @@ def test_a_question_naming_an_out_of_scope_topic_needs_a_near_exact_match(
     moved = shipped.ask("Import and export your memory from Claude")
     assert moved.outcome is not Outcome.ANSWER
     assert "how to use features" in moved.explanation.reason
+    # How to upload a file or start an incognito chat: the files and incognito entries say
+    # what is kept, not how the feature is used.
+    for how_to in ("How can I upload a docx file?", "How to start an incognito chat"):
+        result = shipped.ask(how_to)
+        assert result.outcome is not Outcome.ANSWER, how_to
+        assert "how to use features" in result.explanation.reason, how_to
+    kept = shipped.ask("are incognito chats used for training")
+    assert kept.outcome is Outcome.ANSWER and kept.entry.id == "ai-incognito-training"
 
 
 def test_out_of_scope_words_in_a_long_posts_context_do_not_block_it(
