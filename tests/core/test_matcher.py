@@ -173,6 +173,11 @@ def test_a_question_naming_an_out_of_scope_topic_needs_a_near_exact_match(
         result = shipped.ask(how_to)
         assert result.outcome is not Outcome.ANSWER, how_to
         assert "how to use features" in result.explanation.reason, how_to
+    # Who owns what you upload is outside the policy set; "upload" alone led to the Files
+    # API retention entry.
+    owned = shipped.ask("Do I retain ownership of my data I upload to the Claude platform?")
+    assert owned.outcome is not Outcome.ANSWER
+    assert "ownership and copyright" in owned.explanation.reason
     kept = shipped.ask("are incognito chats used for training")
     assert kept.outcome is Outcome.ANSWER and kept.entry.id == "ai-incognito-training"
 
