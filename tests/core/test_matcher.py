@@ -85,6 +85,8 @@ def test_explanation_names_scores_and_margin(mini: AnswerService) -> None:
      "claude-code"),
     ("how long do they keep incognito chats", None, "ai-incognito-retention", None),
     ("is training on by default", "claude-api", "api-training-default", "claude-api"),
+    ("does the developer platform train on my data", None, "api-training-default",
+     "claude-api"),
 ])
 def test_shipped_knowledge_surface_rules(shipped: AnswerService, question: str,
                                          surface: str | None, entry: str,
@@ -93,6 +95,13 @@ def test_shipped_knowledge_surface_rules(shipped: AnswerService, question: str,
     assert result.outcome is Outcome.ANSWER and result.entry.id == entry
     if named:
         assert result.surface == named
+
+
+def test_the_claude_platform_names_no_surface(shipped: AnswerService) -> None:
+    """People call the chat app "the Claude platform" as often as the API."""
+    result = shipped.ask("Does the Claude platform train on my data?")
+    assert result.surface is None
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "compare-training-default"
 
 
 def test_two_products_named_is_a_comparison(shipped: AnswerService) -> None:
