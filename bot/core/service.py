@@ -8,6 +8,7 @@ the old or wholly from the new knowledge, never a mix.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from bot.knowledge.model import Entry, Knowledge
 
 log = logging.getLogger(__name__)
 
+
+# Separators between several names of one surface ("API/Console", "Claude Code | CLI").
+_NAME_PARTS = re.compile(r"\s*[/|,]\s*")
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -80,12 +84,21 @@ class AnswerService:
         """The surface id that `name` means, or None.
 
         Callers outside the bot (batch files, scripts) name surfaces their own way: the id
-        in any case or with "_" or spaces ("Acme_App"), or one of the surface's own words
-        from the knowledge ("acme app", "api"). A name that fits no surface, or
-        fits several, resolves to None rather than to a guess.
+        in any case or with "_" or spaces ("Acme_App"), its display name, one of the
+        surface's own words or feature hints from the knowledge ("acme app", "api",
+        "mobile"), or several of those for one surface ("API/Console"). A name that fits no
+        surface, or fits several, resolves to None rather than to a guess.
         """
         if not isinstance(name, str) or not name.strip():
             return None
+        found = self._surface_named(name)
+        if found is None and _NAME_PARTS.search(name):
+            parts = {self._surface_named(part) for part in _NAME_PARTS.split(name)
+                     if part.strip()}
+            found = parts.pop() if len(parts) == 1 else None
+        return found
+
+    def _surface_named(self, name: str) -> str | None:
         snap = self._snapshot
         surfaces = snap.knowledge.surfaces
         if name in surfaces:
@@ -95,10 +108,13 @@ class AnswerService:
         if key in by_id:
             return by_id[key]
         words = snap.index.normaliser.words(name)
+        if not words:
+            return None
         named = {sid for sid, surface in surfaces.items()
-                 if words and words == snap.index.normaliser.words(surface.name)}
-        if words in snap.index.surface_words:
-            named.add(snap.index.surface_words[words])
+                 if words == snap.index.normaliser.words(surface.name)}
+        for table in (snap.index.surface_words, snap.index.hint_words):
+            if words in table:
+                named.add(table[words])
         return next(iter(named)) if len(named) == 1 else None
 
     def entry(self, entry_id: str) -> Entry | None:

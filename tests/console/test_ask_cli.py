@@ -47,7 +47,8 @@ def test_explicit_surface_picks_the_variant() -> None:
     assert data["entry_id"] == "api-training" and data["surface"] == "acme-api"
 
 
-@pytest.mark.parametrize("name", ["ACME-API", "acme_api", "Acme API", "the api"])
+@pytest.mark.parametrize("name", ["ACME-API", "acme_api", "Acme API", "the api",
+                                  "Acme API/api key"])
 def test_surface_may_be_named_by_id_in_any_case_or_by_its_words(name: str) -> None:
     # Scripts and batch files name surfaces their own way; the knowledge's words decide.
     data = json.loads(cli("ask", "--json", "--surface", name,

@@ -345,5 +345,10 @@ def test_surface_names_resolve_only_when_they_mean_one_surface(mini: AnswerServi
     assert mini.resolve_surface("Acme_App") == "acme-app"
     assert mini.resolve_surface("phone app") == "acme-app"
     assert mini.resolve_surface("Acme API") == "acme-api"
-    for name in ("acme", "nowhere", "", "  ", None, 7, ["acme-app"]):
-        assert mini.resolve_surface(name) is None
+    assert mini.resolve_surface("learn toggle") == "acme-app"  # a feature only it has
+    # Several names of one surface, as a caller may copy them from a list of surfaces.
+    assert mini.resolve_surface("Acme API / the API") == "acme-api"
+    assert mini.resolve_surface("acme app|phone app") == "acme-app"
+    for name in ("acme", "nowhere", "", "  ", None, 7, ["acme-app"],
+                 "acme app / acme api", "acme api, nowhere", " / "):
+        assert mini.resolve_surface(name) is None, name
