@@ -19,7 +19,7 @@ from bot.knowledge.model import Entry, Knowledge
 log = logging.getLogger(__name__)
 
 
-# Separators between several names of one surface ("API/Console", "Claude Code | CLI").
+# Separators between several names of one surface ("API/Console", "Acme app | web").
 _NAME_PARTS = re.compile(r"\s*[/|,]\s*")
 
 @dataclass(frozen=True, slots=True)
