@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # Separators between several names of one surface ("API/Console", "Acme app | web").
 _NAME_PARTS = re.compile(r"\s*[/|,]\s*")
 
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Knowledge plus everything precomputed from it; replaced whole, never mutated."""
