@@ -225,6 +225,12 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
         "ai-connectors"
     assert shipped.ask("claude free, are my chats used for training").surface == "claude-ai"
     assert shipped.ask("does claude keep memories of my chats").surface == "claude-ai"
+    # The generic "what happens to my data" family once found no entry at all; it is the
+    # collection overview (compare-collected), which lists what each surface sends.
+    for question in ("what does anthropic do with my data",
+                     "Where does my data go when I use Claude?"):
+        result = shipped.ask(question)
+        assert result.outcome is Outcome.ANSWER and result.entry.id == "compare-collected"
 
 
 def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
