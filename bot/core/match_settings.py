@@ -75,7 +75,6 @@ class MatchSettings:
     family_min: float = 50.0  # ...and only for a best entry already scoring this much
     fuzz_scorer: str = "token_sort_ratio"  # any rapidfuzz.fuzz scorer name
 
-
     @classmethod
     def field_types(cls) -> dict[str, type]:
         """Each setting's name and the type of its default (float, int or str)."""
