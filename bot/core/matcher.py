@@ -64,6 +64,10 @@ class Index:
     normaliser: Normaliser
     entries: list[Entry]
     phrasings: list[_Phrasing]
+    # A phrasing's cleaned text -> its entry, for texts only one entry uses: a question that
+    # is word for word one of them (a curator's taught alias, an entry's title) is that
+    # entry's, whatever the scores of its common words say.
+    verbatim: dict[str, int]
     # token -> (entry, idf · centrality): the product a question adds to an entry's cover
     # for this token (a known token's weight is its idf), multiplied once here, not per query.
     entry_postings: dict[str, tuple[tuple[int, float], ...]]
@@ -199,6 +203,7 @@ class Index:
             normaliser=normaliser,
             entries=entries,
             phrasings=phrasings,
+            verbatim=_verbatim(phrasings),
             entry_postings={t: tuple(p) for t, p in entry_postings.items()},
             entry_phrasings=[{t: tuple(ps) for t, ps in local.items()}
                              for local in entry_phrasings],
@@ -284,6 +289,13 @@ class Index:
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def _verbatim(phrasings: list[_Phrasing]) -> dict[str, int]:
+    owners: dict[str, set[int]] = defaultdict(set)
+    for phrasing in phrasings:
+        owners[phrasing.text].add(phrasing.entry)
+    return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1}
 
 
 def _question_sentences(text: str, limit: int = 2) -> list[str]:
@@ -373,8 +385,12 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
 
 
 def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings,
-                   shares: dict[int, float] | None = None) -> dict[int, tuple[float, int]]:
+                   shares: dict[int, float] | None = None, include: int | None = None
+                   ) -> dict[int, tuple[float, int]]:
     """Best combined score per entry index, with the phrasing that produced it.
+
+    `include` is scored even when the shortlist would leave it out (the entry a question
+    repeats word for word: common words alone may not shortlist it).
 
     This is the hot loop of every question (and runs up to three times for a long post), so
     it is written for CPython speed; every float is still added in the same order as the
@@ -432,6 +448,12 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
                            key=itemgetter(1), reverse=True)[:settings.max_entries]
     else:
         shortlist = _common_shortlist(index, known, settings.max_entries, damped)
+    if include is not None and all(e != include for e, _ in shortlist):
+        # Its cover as the walk would have summed it: words not merged into `cover` (`rest`)
+        # are added at the coverage step below, as for every shortlisted entry.
+        bag = index.bags[include]
+        counted = seeds if rest else known
+        shortlist.append((include, sum(weights[t] * bag.get(t, 0.0) for t in counted)))
     # Doubled once here: 2·(a + b + …) and 2a + 2b + … are the same float (scaling by two is
     # exact), so the F-measure below needs no multiplication per phrasing.
     known_doubled = [(t, 2.0 * weights[t]) for t in known]
@@ -710,10 +732,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     if FUNCTION_WORDS.issuperset(tokens):
         return result(Outcome.NONE, "only words that name no topic", unasked=True)
 
+    verbatim = index.verbatim.get(" ".join(tokens))
     shares: dict[int, float] = {}  # points the word model took off, per entry
-    scored = _score_entries(index, tokens, settings, shares)
+    scored = _score_entries(index, tokens, settings, shares, include=verbatim)
     sentences = _question_sentences(question) if long_post else []
-    if long_post and settings.part_weight > 0:
+    # A question repeating a phrasing word for word is known whole; it is not read by parts.
+    if long_post and settings.part_weight > 0 and verbatim is None:
         # A long post usually ends with (or marks with "?") the actual question, but that
         # sentence often leans on the context ("how long is it kept then?"). Each entry is
         # scored on the question sentence and on the whole post together, so an entry must
@@ -721,7 +745,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         scored, tokens, shares = _blend_parts(index, sentences, scored, tokens, shares,
                                               settings, settings.part_weight,
                                               settings.min_part_tokens)
-    elif not long_post and settings.headline_weight > 0 and \
+    elif not long_post and settings.headline_weight > 0 and verbatim is None and \
             max((v[0] for v in scored.values()), default=0.0) < settings.headline_below:
         # A headline or issue title often pads its ask with a second clause ("...: how to
         # opt out in 2 minutes", "... - what you need to know"): read by its parts too,
@@ -753,6 +777,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                           round(shares.get(e, 0.0), 1))
                 for s, e, p in adjusted[:5])
     best_score, best_e, _ = adjusted[0]
+    # A question that is one of an entry's own phrasings word for word was put there by a
+    # curator or an author for that entry: near ties and thin scores do not overrule them
+    # (an explicit surface the entry does not serve has already removed it).
+    exact = next(((s, e) for s, e, _ in adjusted if e == verbatim), None)
+    if exact is not None:
+        best_score, best_e = exact
     best = index.entries[best_e]
 
     # Prefer the general entry when the question names no surface and the general entry
@@ -782,7 +812,7 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
 
-    confident = (
+    confident = exact is not None or (
         (best_score >= settings.confident and margin >= settings.confident_margin)
         or (best_score >= settings.answer_threshold and margin >= settings.margin)
         or (best_score >= settings.answer_floor and margin >= settings.strong_margin)
@@ -794,13 +824,15 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     # does not make a question about transcripts a pricing question.
     asked = " ".join(sentences)
     outside = index.out_of_scope(index.normaliser.words(asked) if long_post else norm.plain)
-    if confident and outside and best_score < settings.confident:
+    if confident and outside and best_score < settings.confident and exact is None:
         # The question names something this knowledge does not cover; a partial overlap of
         # words with an entry is then more likely chance than an answer.
         confident = False
     if confident:
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
+        if exact is not None:
+            reason = f"the question is word for word a phrasing of this entry (score {score})"
         if support:
             reason += f" ({support:.1f} of it from a related general or per-surface entry)"
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,

@@ -63,6 +63,36 @@ def test_curator_alias_takes_effect_at_once(mini: AnswerService) -> None:
         service.add_alias("no-such-entry", question)
 
 
+def test_a_question_repeating_a_phrasing_is_answered_with_its_entry(
+        shipped: AnswerService) -> None:
+    # Made of words many entries use, this phrasing of compare-control was not even
+    # shortlisted, so its own entry only suggested others.
+    result = shipped.ask("what can i turn off to protect my privacy")
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "compare-control"
+    assert "word for word" in result.explanation.reason
+    # One word more and it is an ordinary question again, decided by scores and margin.
+    assert "word for word" not in shipped.ask(
+        "what can i turn off to protect my privacy online").explanation.reason
+
+
+def test_a_curators_alias_of_common_words_takes_effect(shipped: AnswerService) -> None:
+    service = AnswerService(shipped.knowledge)
+    question = "what does claude do with my chats"
+    assert service.ask(question).outcome is not Outcome.ANSWER
+    service.add_alias("compare-collected", question)
+    result = service.ask(question)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == "compare-collected"
+    # A surface command still resolves the general entry to that surface's version...
+    in_code = service.ask(question, "claude-code")
+    assert in_code.outcome is Outcome.ANSWER and in_code.entry.id == "code-what-is-sent"
+    # ...and an entry the surface does not serve is not answered from another surface's
+    # command even when the question repeats its phrasing.
+    service.add_alias("api-training-default", "zorblax api stuff")
+    assert service.ask("zorblax api stuff").entry.id == "api-training-default"
+    elsewhere = service.ask("zorblax api stuff", "claude-ai")
+    assert elsewhere.entry is None or elsewhere.entry.id != "api-training-default"
+
+
 def test_reload_swaps_whole_snapshots_and_keeps_aliases(mini: AnswerService) -> None:
     service = AnswerService(mini.knowledge, aliases=[("app-retention", "zorblax")])
     before = service.snapshot
