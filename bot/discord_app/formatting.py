@@ -726,14 +726,27 @@ def gaps_page(
     return Page(fit_embed(embed), page, total)
 
 
-def gap_resolved(group: GapGroup, entry: Entry) -> str:
-    """What `/gaps resolve` did, in one message."""
-    return clip(
-        f"Gap #{group.id} resolved: “{escape_user(group.question, 300)}” is now an alternate "
-        f"question of **{escape_markdown(entry.title)}** (`{entry.id}`), answered that way "
-        "for everyone from now on. `policybot aliases export` writes it out for knowledge/.",
-        CONTENT_MAX,
-    )
+def gap_resolved(group: GapGroup, entry: Entry, now: Entry | None = None) -> str:
+    """What `/gaps resolve` did, in one message, and what the question gets when asked now.
+
+    `now` is the entry the bot answers the taught question with (asked with no surface), so
+    the curator is told the truth when it is not the one taught: a general entry and its
+    per-surface versions answer each other's questions by the surface named, and a wording
+    another entry already has decides nothing.
+    """
+    head = (f"Gap #{group.id} resolved: “{escape_user(group.question, 300)}” is now an "
+            f"alternate question of **{escape_markdown(entry.title)}** (`{entry.id}`)")
+    if now is not None and now.id == entry.id:
+        effect = ", answered that way for everyone from now on."
+    elif now is not None:
+        effect = (f". Asked now with no surface named it gets **{escape_markdown(now.title)}** "
+                  f"(`{now.id}`) instead: its general or per-surface version, or an entry "
+                  "with the same wording.")
+    else:
+        effect = (". Asked now it still gets no answer: another entry has the same wording, "
+                  "so teach a more specific one.")
+    return clip(head + effect + " `policybot aliases export` writes it out for knowledge/.",
+                CONTENT_MAX)
 
 
 def gap_dismissed(group: GapGroup) -> str:

@@ -205,6 +205,7 @@ async def test_done_when_flow_gap_counted_refused_resolved_answered_and_exported
         assert resolved.ephemeral
         assert f"Gap #{gap} resolved" in resolved.body["content"]
         assert f"`{entry_id}`" in resolved.body["content"]
+        assert "answered that way for everyone" in resolved.body["content"]
 
         answered = await fake.reply(await fake.slash("ask", third, question=UNANSWERABLE))
         assert answered.embed["title"] == title

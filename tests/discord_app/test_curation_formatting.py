@@ -95,3 +95,20 @@ def test_entry_choices_prefer_prefixes_and_fit(shipped_knowledge: Knowledge) -> 
     assert len(entry_choices(shipped_knowledge, "")) == formatting.CHOICES_MAX
     assert all(len(c.name) <= 100 and len(c.value) <= 100 for c in choices)
     assert entry_choices(shipped_knowledge, "zzzz no such thing") == []
+
+
+def test_gap_resolved_says_what_the_taught_question_gets_now(
+        shipped_knowledge: Knowledge) -> None:
+    taught = shipped_knowledge.entries["code-training-consumer"]
+    general = shipped_knowledge.entries["ai-training-default"]
+    closed = group(7, status=GapStatus.RESOLVED)
+    same = formatting.gap_resolved(closed, taught, taught)
+    assert "answered that way for everyone from now on" in same
+    other = formatting.gap_resolved(closed, taught, general)
+    assert "for everyone from now on" not in other
+    assert f"`{general.id}`" in other and f"`{taught.id}`" in other
+    unanswered = formatting.gap_resolved(closed, taught, None)
+    assert "still gets no answer" in unanswered
+    for text in (same, other, unanswered):
+        assert len(text) <= formatting.CONTENT_MAX
+        assert "@everyone" not in text
