@@ -68,6 +68,9 @@ class Index:
     # is word for word one of them (a curator's taught alias, an entry's title) is that
     # entry's, whatever the scores of its common words say.
     verbatim: dict[str, int]
+    # surface id -> the entries that serve it, themselves or through a per-surface version:
+    # a per-surface command shortlists among these only.
+    serving: dict[str, frozenset[int]]
     # token -> (entry, idf · centrality): the product a question adds to an entry's cover
     # for this token (a known token's weight is its idf), multiplied once here, not per query.
     entry_postings: dict[str, tuple[tuple[int, float], ...]]
@@ -204,6 +207,7 @@ class Index:
             entries=entries,
             phrasings=phrasings,
             verbatim=_verbatim(phrasings),
+            serving=_serving(knowledge, entries),
             entry_postings={t: tuple(p) for t, p in entry_postings.items()},
             entry_phrasings=[{t: tuple(ps) for t, ps in local.items()}
                              for local in entry_phrasings],
@@ -298,6 +302,15 @@ def _verbatim(phrasings: list[_Phrasing]) -> dict[str, int]:
     return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1}
 
 
+def _serving(knowledge: Knowledge, entries: list[Entry]) -> dict[str, frozenset[int]]:
+    return {surface: frozenset(
+        i for i, entry in enumerate(entries)
+        if _surface_fits(entry, surface) or any(
+            v in knowledge.entries and _surface_fits(knowledge.entries[v], surface)
+            for v in entry.variants))
+        for surface in knowledge.surfaces}
+
+
 def _question_sentences(text: str, limit: int = 2) -> list[str]:
     """The sentences of a long post that hold its question: the last asked ones, else the end."""
     sentences = [s.strip() for s in _SENTENCE.findall(text[:4000]) if len(s.split()) >= 3]
@@ -319,7 +332,7 @@ def _headline_parts(text: str) -> list[str]:
 
 def _blend_parts(index: Index, parts: list[str], scored: dict[int, tuple[float, int]],
                  tokens: tuple[str, ...], shares: dict[int, float], settings: MatchSettings,
-                 w: float, min_tokens: int
+                 w: float, min_tokens: int, allowed: frozenset[int] | None = None
                  ) -> tuple[dict[int, tuple[float, int]], tuple[str, ...], dict[int, float]]:
     """Each entry scored on one part and on the whole together, for the part that fits best.
 
@@ -334,7 +347,7 @@ def _blend_parts(index: Index, parts: list[str], scored: dict[int, tuple[float, 
         part_shares: dict[int, float] = {}
         blended = {e: (w * s + (1 - w) * whole.get(e, (0.0, p))[0], p)
                    for e, (s, p) in _score_entries(index, part_tokens, settings,
-                                                   part_shares).items()}
+                                                   part_shares, allowed=allowed).items()}
         best_part = max((v[0] for v in blended.values()), default=0.0)
         if best_part > max((v[0] for v in scored.values()), default=0.0):
             scored, tokens = blended, part_tokens
@@ -385,12 +398,14 @@ def _surface_fits(entry: Entry, surface: str) -> bool:
 
 
 def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSettings,
-                   shares: dict[int, float] | None = None, include: int | None = None
-                   ) -> dict[int, tuple[float, int]]:
+                   shares: dict[int, float] | None = None, include: int | None = None,
+                   allowed: frozenset[int] | None = None) -> dict[int, tuple[float, int]]:
     """Best combined score per entry index, with the phrasing that produced it.
 
     `include` is scored even when the shortlist would leave it out (the entry a question
-    repeats word for word: common words alone may not shortlist it).
+    repeats word for word: common words alone may not shortlist it). With `allowed`, only
+    those entries are shortlisted (a per-surface command's), so entries it would drop
+    afterwards cannot crowd its own out of the shortlist.
 
     This is the hot loop of every question (and runs up to three times for a long post), so
     it is written for CPython speed; every float is still added in the same order as the
@@ -441,14 +456,17 @@ def _score_entries(index: Index, tokens: tuple[str, ...], settings: MatchSetting
                 sums[e] += gain
             cover = {e: v for e, v in enumerate(sums) if v}
             rest = []
+        if allowed is not None:
+            cover = {e: v for e, v in cover.items() if e in allowed}
         # The entries heapq.nlargest(max_entries, cover.items(), key=value) would pick, in
         # its order (ties in insertion order): sort only those at or above the cut-off.
         cut = _nth_largest(cover.values(), settings.max_entries)
         shortlist = sorted([item for item in cover.items() if item[1] >= cut],
                            key=itemgetter(1), reverse=True)[:settings.max_entries]
     else:
-        shortlist = _common_shortlist(index, known, settings.max_entries, damped)
-    if include is not None and all(e != include for e, _ in shortlist):
+        shortlist = _common_shortlist(index, known, settings.max_entries, damped, allowed)
+    if include is not None and (allowed is None or include in allowed) and \
+            all(e != include for e, _ in shortlist):
         # Its cover as the walk would have summed it: words not merged into `cover` (`rest`)
         # are added at the coverage step below, as for every shortlisted entry.
         bag = index.bags[include]
@@ -613,8 +631,8 @@ def _damped_column(index: Index, token: str, factor: float | None) -> list[float
     return found
 
 
-def _common_shortlist(index: Index, known: list[str], limit: int,
-                      damped: dict[str, float]) -> list[tuple[int, float]]:
+def _common_shortlist(index: Index, known: list[str], limit: int, damped: dict[str, float],
+                      allowed: frozenset[int] | None = None) -> list[tuple[int, float]]:
     """The shortlist of a question made only of common words, as the posting walk finds it.
 
     Up to FULL_COVER_ENTRIES entries, their columns are added element-wise in C; adding 0.0
@@ -630,6 +648,8 @@ def _common_shortlist(index: Index, known: list[str], limit: int,
             factor = damped.get(token, 1.0)
             for e, gain in index.common_top[token]:
                 cover[e] = get(e, 0.0) + gain * factor
+        if allowed is not None:
+            cover = {e: v for e, v in cover.items() if e in allowed}
         cut = _nth_largest(cover.values(), limit)
         return sorted([item for item in cover.items() if item[1] >= cut],
                       key=itemgetter(1), reverse=True)[:max(limit, 0)]
@@ -637,6 +657,8 @@ def _common_shortlist(index: Index, known: list[str], limit: int,
     sums = columns[0]
     for column in columns[1:]:
         sums = list(map(add, sums, column))
+    if allowed is not None:
+        sums = [v if e in allowed else 0.0 for e, v in enumerate(sums)]
     cut = max(_nth_largest(sums, limit), 0.0)
     picked = [(e, v) for e, v in enumerate(sums) if v >= cut and v]
 
@@ -690,6 +712,55 @@ def _resolve_variants(index: Index, best: Entry, surface: str | None, terms_hint
     return family, tuple(pool)
 
 
+def _rank(index: Index, question: str, tokens: tuple[str, ...], sentences: list[str],
+          verbatim: int | None, surface: str | None, surface_source: str,
+          settings: MatchSettings, allowed: frozenset[int] | None = None
+          ) -> tuple[list[tuple[float, int, int]], tuple[str, ...], dict[int, float]]:
+    """Entries scored, read by parts where that fits better, and moved by the surface.
+
+    Returns (score, entry, phrasing) best first, with the tokens and word-model shares of
+    the reading that won.
+    """
+    long_post = len(tokens) > settings.long_question_tokens
+    shares: dict[int, float] = {}  # points the word model took off, per entry
+    scored = _score_entries(index, tokens, settings, shares, include=verbatim, allowed=allowed)
+    # A question repeating a phrasing word for word is known whole; it is not read by parts.
+    if long_post and settings.part_weight > 0 and verbatim is None:
+        # A long post usually ends with (or marks with "?") the actual question, but that
+        # sentence often leans on the context ("how long is it kept then?"). Each entry is
+        # scored on the question sentence and on the whole post together, so an entry must
+        # fit both the ask and what it is about.
+        scored, tokens, shares = _blend_parts(index, sentences, scored, tokens, shares,
+                                              settings, settings.part_weight,
+                                              settings.min_part_tokens, allowed)
+    elif not long_post and settings.headline_weight > 0 and verbatim is None and \
+            max((v[0] for v in scored.values()), default=0.0) < settings.headline_below:
+        # A headline or issue title often pads its ask with a second clause ("...: how to
+        # opt out in 2 minutes", "... - what you need to know"): read by its parts too,
+        # unless the whole already fits an entry well (which the parts never changed).
+        scored, tokens, shares = _blend_parts(index, _headline_parts(question), scored,
+                                              tokens, shares, settings,
+                                              settings.headline_weight,
+                                              settings.min_headline_tokens, allowed)
+    adjusted: list[tuple[float, int, int]] = []
+    for e, (score, p) in scored.items():
+        entry = index.entries[e]
+        if surface:
+            fits = _surface_fits(entry, surface) or any(
+                _surface_fits(index.knowledge.entries[v], surface) for v in entry.variants)
+            if fits:
+                # A feature hint already scores as a matched word; a bonus would count it twice.
+                if len(entry.surfaces) < 5 and surface_source != "feature":
+                    score += settings.surface_bonus
+            elif surface_source == "explicit":
+                continue
+            else:
+                score -= settings.off_surface_penalty
+        adjusted.append((score, e, p))
+    adjusted.sort(reverse=True)
+    return adjusted, tokens, shares
+
+
 def match(index: Index, question: str, surface: str | None, settings: MatchSettings,
           *, explain: bool = True) -> Result:
     """Decide answer / suggest / none for one question."""
@@ -733,43 +804,19 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.NONE, "only words that name no topic", unasked=True)
 
     verbatim = index.verbatim.get(" ".join(tokens))
-    shares: dict[int, float] = {}  # points the word model took off, per entry
-    scored = _score_entries(index, tokens, settings, shares, include=verbatim)
     sentences = _question_sentences(question) if long_post else []
-    # A question repeating a phrasing word for word is known whole; it is not read by parts.
-    if long_post and settings.part_weight > 0 and verbatim is None:
-        # A long post usually ends with (or marks with "?") the actual question, but that
-        # sentence often leans on the context ("how long is it kept then?"). Each entry is
-        # scored on the question sentence and on the whole post together, so an entry must
-        # fit both the ask and what it is about.
-        scored, tokens, shares = _blend_parts(index, sentences, scored, tokens, shares,
-                                              settings, settings.part_weight,
-                                              settings.min_part_tokens)
-    elif not long_post and settings.headline_weight > 0 and verbatim is None and \
-            max((v[0] for v in scored.values()), default=0.0) < settings.headline_below:
-        # A headline or issue title often pads its ask with a second clause ("...: how to
-        # opt out in 2 minutes", "... - what you need to know"): read by its parts too,
-        # unless the whole already fits an entry well (which the parts never changed).
-        scored, tokens, shares = _blend_parts(index, _headline_parts(question), scored,
-                                              tokens, shares, settings,
-                                              settings.headline_weight,
-                                              settings.min_headline_tokens)
-    adjusted: list[tuple[float, int, int]] = []
-    for e, (score, p) in scored.items():
-        entry = index.entries[e]
-        if surface:
-            fits = _surface_fits(entry, surface) or any(
-                _surface_fits(index.knowledge.entries[v], surface) for v in entry.variants)
-            if fits:
-                # A feature hint already scores as a matched word; a bonus would count it twice.
-                if len(entry.surfaces) < 5 and surface_source != "feature":
-                    score += settings.surface_bonus
-            elif surface_source == "explicit":
-                continue
-            else:
-                score -= settings.off_surface_penalty
-        adjusted.append((score, e, p))
-    adjusted.sort(reverse=True)
+    adjusted, tokens, shares = _rank(index, question, tokens, sentences, verbatim, surface,
+                                     surface_source, settings)
+    fallback = not adjusted and surface_source == "explicit" and bool(surface)
+    if fallback:
+        # No entry shortlisted on the question's words serves the command's surface, yet its
+        # own entries may share words further down: shortlist among those only, and offer
+        # them rather than decide (the words fitted other surfaces' entries better). Always
+        # shortlisting within the surface uncovers runner-ups that cost two right answers
+        # on the tuning pools, so it is only the fallback.
+        adjusted, tokens, shares = _rank(index, question, norm.tokens, sentences, verbatim,
+                                         surface, surface_source, settings,
+                                         index.serving.get(surface))
     if not adjusted:
         return result(Outcome.NONE, "no entry shares a word with the question")
 
@@ -812,14 +859,14 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
 
-    confident = exact is not None or (
+    confident = exact is not None or (not fallback and (
         (best_score >= settings.confident and margin >= settings.confident_margin)
         or (best_score >= settings.answer_threshold and margin >= settings.margin)
         or (best_score >= settings.answer_floor and margin >= settings.strong_margin)
         # A long post is judged against an ordinary-length question, so its scores run
         # lower on the same evidence; it has its own, measured bar.
         or (long_post and best_score >= settings.long_answer_threshold
-            and margin >= settings.long_margin))
+            and margin >= settings.long_margin)))
     # In a long post only the question sentences count: "our pricing algorithm" as context
     # does not make a question about transcripts a pricing question.
     asked = " ".join(sentences)
@@ -832,7 +879,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         chosen, variants = _resolve_variants(index, best, surface, terms_hint, adjusted)
         reason = f"best score {score} with margin {margin:.1f} over the runner-up"
         if exact is not None:
-            reason = f"the question is word for word a phrasing of this entry (score {score})"
+            reason = (f"the question is word for word a phrasing of "
+                      f"{index.entries[exact[1]].id} (score {score})")
         if support:
             reason += f" ({support:.1f} of it from a related general or per-surface entry)"
         return result(Outcome.ANSWER, reason, entry=chosen, score=score, variants=variants,
@@ -851,7 +899,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             seen.update({entry.id, *entry.variants, *index.parents.get(entry.id, ())})
             picks.append(Candidate(entry, round(min(s, 100.0), 1), index.phrasings[p].display))
         reason = (f"names {', '.join(outside)}, which this knowledge does not cover"
-                  if outside else f"best score {score} below {settings.answer_threshold}"
+                  if outside else f"the words fit other surfaces' entries better than {surface}'s"
+                  if fallback else f"best score {score} below {settings.answer_threshold}"
                   if best_score < settings.answer_threshold
                   else f"margin {margin:.1f} over the runner-up is too thin")
         return result(Outcome.SUGGEST, reason, score=score, suggestions=tuple(picks), top=top,

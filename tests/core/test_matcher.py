@@ -75,6 +75,23 @@ def test_a_question_repeating_a_phrasing_is_answered_with_its_entry(
         "what can i turn off to protect my privacy online").explanation.reason
 
 
+def test_a_surface_command_offers_its_own_entries_when_others_fit_the_words_better(
+        shipped: AnswerService) -> None:
+    # The twelve entries the words shortlist are all consumer ones; the API command used to
+    # drop them all and say no entry shares a word with the question.
+    result = shipped.ask("how long do they keep incognito conversations", "claude-api")
+    assert result.outcome is Outcome.SUGGEST, result.explanation.reason
+    assert "other surfaces" in result.explanation.reason
+    knowledge = shipped.knowledge
+    for candidate in result.suggestions:
+        entry = candidate.entry
+        assert "claude-api" in entry.surfaces or any(
+            "claude-api" in knowledge.entries[v].surfaces for v in entry.variants)
+    # Offered, never decided: the same question in the app's command is answered.
+    assert shipped.ask("how long do they keep incognito conversations",
+                       "claude-ai").outcome is Outcome.ANSWER
+
+
 def test_a_curators_alias_of_common_words_takes_effect(shipped: AnswerService) -> None:
     service = AnswerService(shipped.knowledge)
     question = "what does claude do with my chats"
