@@ -209,10 +209,21 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
     return "\n".join(lines)
 
 
+CONSOLE_HELP = """Type a question to see what the bot answers, and why. Commands:
+  :surface ID   ask as that surface's command would (an id or a name: api, claude code)
+  :surface      ask with no surface, as a mention would
+  :surfaces     list the surfaces
+  :explain      show or hide the "Why:" part (shown at first)
+  :help         this list
+  :q            quit (or end the input)"""
+
+
 def run_console(args: argparse.Namespace) -> int:
+    """An interactive prompt; lines starting with ':' are commands, never questions."""
     service = load_service(args.knowledge, args.overrides)
     surface = service.resolve_surface(args.surface)
-    print("policybot console. Type a question; ':surface ID' to set a surface, ':q' to quit.")
+    explain = True
+    print("policybot console. Type a question; ':help' lists commands, ':q' quits.")
     while True:
         try:
             line = input("? ").strip()
@@ -221,11 +232,28 @@ def run_console(args: argparse.Namespace) -> int:
             return 0
         if line in {":q", ":quit", "exit"}:
             return 0
-        if line.startswith(":surface"):
-            parts = line.split()
-            surface = service.resolve_surface(" ".join(parts[1:])) if len(parts) > 1 else None
-            print(f"surface: {surface or '(none)'}")
+        if not line.startswith(":"):
+            if line:
+                print(render(service.ask(line, surface), service.knowledge, explain=explain))
+                print()
             continue
-        if line:
-            print(render(service.ask(line, surface), service.knowledge, explain=True))
-            print()
+        command, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        surfaces = service.knowledge.surfaces
+        if command == "surface":
+            chosen = service.resolve_surface(rest) if rest else None
+            if rest and chosen is None:
+                print(f"no surface is called {rest!r}; known: {', '.join(surfaces)}")
+            else:
+                surface = chosen
+                print(f"surface: {surface or '(none)'}")
+        elif command == "surfaces":
+            for surface_id, info in surfaces.items():
+                print(f"  {surface_id:16} {info.name}")
+        elif command == "explain":
+            explain = not explain
+            print(f"explanations {'on' if explain else 'off'}")
+        elif command in {"help", "?", "h"}:
+            print(CONSOLE_HELP)
+        else:
+            print(f"unknown command {line.split()[0]!r}; ':help' lists them")

@@ -165,6 +165,21 @@ def test_console_reads_until_eof() -> None:
     assert "surface: acme-api" in out.stdout and "Does the Acme API train" in out.stdout
 
 
+def test_console_commands_are_never_asked_as_questions() -> None:
+    out = cli("console", stdin=":help\n:surfaces\n:surface nowhere\n:bogus\n"
+                               ":explain\nis training on by default\n:q\n")
+    assert out.returncode == 0
+    assert ":surface ID" in out.stdout and "acme-api" in out.stdout
+    assert "no surface is called 'nowhere'" in out.stdout
+    assert "unknown command ':bogus'" in out.stdout
+    assert "explanations off" in out.stdout
+    # One question was asked, with its explanation hidden; no command became a question.
+    alone = cli("console", stdin=":explain\nis training on by default\n:q\n")
+    assert out.stdout.count("verified") == alone.stdout.count("verified") > 0
+    assert "No confident answer" not in out.stdout and "Nothing to look up" not in out.stdout
+    assert "normalised:" not in out.stdout  # the "Why:" part of an answer
+
+
 def test_set_overrides_a_matcher_setting_for_one_run() -> None:
     question = "does the app train on my convos?"
     assert json.loads(cli("ask", "--json", question).stdout)["outcome"] == "answer"
