@@ -210,7 +210,7 @@ def render(result: Result, knowledge: Knowledge, *, explain: bool = False) -> st
 
 
 CONSOLE_HELP = """Type a question to see what the bot answers, and why. Commands:
-  :surface ID   ask as that surface's command would (an id or a name: api, claude code)
+  :surface ID   ask as that surface's command would (its id, or a word of its name)
   :surface      ask with no surface, as a mention would
   :surfaces     list the surfaces
   :explain      show or hide the "Why:" part (shown at first)
