@@ -68,8 +68,8 @@ class Index:
     # is word for word one of them (a curator's taught alias, an entry's title) is that
     # entry's, whatever the scores of its common words say.
     verbatim: dict[str, int]
-    # surface id -> the entries that serve it, themselves or through a per-surface version:
-    # a per-surface command shortlists among these only.
+    # surface id -> the entries that serve it, themselves or through a per-surface version
+    # (the surface bonus and filter; a per-surface command's fallback shortlist).
     serving: dict[str, frozenset[int]]
     # token -> (entry, idf · centrality): the product a question adds to an entry's cover
     # for this token (a known token's weight is its idf), multiplied once here, not per query.
@@ -743,12 +743,11 @@ def _rank(index: Index, question: str, tokens: tuple[str, ...], sentences: list[
                                               settings.headline_weight,
                                               settings.min_headline_tokens, allowed)
     adjusted: list[tuple[float, int, int]] = []
+    serving = index.serving.get(surface, frozenset()) if surface else frozenset()
     for e, (score, p) in scored.items():
         entry = index.entries[e]
         if surface:
-            fits = _surface_fits(entry, surface) or any(
-                _surface_fits(index.knowledge.entries[v], surface) for v in entry.variants)
-            if fits:
+            if e in serving:
                 # A feature hint already scores as a matched word; a bonus would count it twice.
                 if len(entry.surfaces) < 5 and surface_source != "feature":
                     score += settings.surface_bonus
