@@ -896,7 +896,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
             if entry.id in seen:
                 continue
             seen.update({entry.id, *entry.variants, *index.parents.get(entry.id, ())})
-            picks.append(Candidate(entry, round(min(s, 100.0), 1), index.phrasings[p].display))
+            # Offered in the surface's own version, as an answer would be: a button shows
+            # the entry it names, whatever command the question came through.
+            shown = _resolve_variants(index, entry, surface, terms_hint, adjusted)[0] \
+                if surface else entry
+            seen.add(shown.id)
+            picks.append(Candidate(shown, round(min(s, 100.0), 1), index.phrasings[p].display))
         reason = (f"names {', '.join(outside)}, which this knowledge does not cover"
                   if outside else f"the words fit other surfaces' entries better than {surface}'s"
                   if fallback else f"best score {score} below {settings.answer_threshold}"
