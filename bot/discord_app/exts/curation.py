@@ -23,7 +23,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.result import Outcome
 from bot.discord_app import curation_views, formatting, respond
 from bot.discord_app.records import is_placeholder
 from bot.errors import PolicybotError
@@ -160,10 +159,9 @@ class Curation(commands.Cog):
             bot.service.add_alias(known.id, group.question)
             closed = await storage.resolve_gap(gap, known.id, self._curator_hash(interaction))
             respond.note(interaction, "gap-resolved", known.id)
-            now = bot.service.ask(group.question, explain=False)
-            answered = now.entry if now.outcome is Outcome.ANSWER else None
+            now = bot.service.ask(group.question, explain=False).entry  # set only on answers
             await interaction.response.send_message(
-                formatting.gap_resolved(closed, known, answered), ephemeral=True
+                formatting.gap_resolved(closed, known, now), ephemeral=True
             )
 
         @resolve.autocomplete("entry")
