@@ -276,6 +276,12 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
                      "Where does my data go when I use Claude?"):
         result = shipped.ask(question)
         assert result.outcome is Outcome.ANSWER and result.entry.id == "compare-collected"
+    # Asking what deleting the account does once got the single-chat deletion entry ("what
+    # happens when i delete a conversation" shares more weighty words than "account").
+    for question in ("what happens when i delete my account",
+                     "what happens to my data when i delete my account"):
+        result = shipped.ask(question)
+        assert result.outcome is Outcome.ANSWER and result.entry.id == "rights-delete-account"
 
 
 def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
