@@ -282,6 +282,13 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
                      "what happens to my data when i delete my account"):
         result = shipped.ask(question)
         assert result.outcome is Outcome.ANSWER and result.entry.id == "rights-delete-account"
+    # Once the enterprise routing entry, the privacy policy's training clause and, for the
+    # last two, confident answers about data retention and memory encryption.
+    assert shipped.ask("what does anthropic do if police ask for my data").entry.id == \
+        "rights-legal-process"
+    assert shipped.ask("what's anthropic's privacy policy").entry.id == "compare-which-terms"
+    for uncovered in ("does claude code store my api key", "is my data encrypted in transit"):
+        assert shipped.ask(uncovered).outcome is not Outcome.ANSWER
 
 
 def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
