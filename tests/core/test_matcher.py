@@ -287,7 +287,8 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
     assert shipped.ask("what does anthropic do if police ask for my data").entry.id == \
         "rights-legal-process"
     assert shipped.ask("what's anthropic's privacy policy").entry.id == "compare-which-terms"
-    for uncovered in ("does claude code store my api key", "is my data encrypted in transit"):
+    for uncovered in ("does claude code store my api key", "is my data encrypted in transit",
+                      "can other users see my chats"):
         assert shipped.ask(uncovered).outcome is not Outcome.ANSWER
 
 
