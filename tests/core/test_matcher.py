@@ -282,11 +282,15 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
                      "what happens to my data when i delete my account"):
         result = shipped.ask(question)
         assert result.outcome is Outcome.ANSWER and result.entry.id == "rights-delete-account"
-    # Once the enterprise routing entry, the privacy policy's training clause and, for the
-    # last two, confident answers about data retention and memory encryption.
+    # Once the enterprise routing entry, the privacy policy's training clause, no answer (the
+    # next two) and, for the last three, confident answers about data retention, memory
+    # encryption and staff review.
     assert shipped.ask("what does anthropic do if police ask for my data").entry.id == \
         "rights-legal-process"
     assert shipped.ask("what's anthropic's privacy policy").entry.id == "compare-which-terms"
+    assert shipped.ask("does claude train on images i upload").entry.id == "ai-training-scope"
+    assert shipped.ask("does turning on training apply to old chats").entry.id == \
+        "ai-retention-new-chats"
     for uncovered in ("does claude code store my api key", "is my data encrypted in transit",
                       "can other users see my chats"):
         assert shipped.ask(uncovered).outcome is not Outcome.ANSWER
