@@ -296,6 +296,19 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
         assert shipped.ask(uncovered).outcome is not Outcome.ANSWER
 
 
+@pytest.mark.parametrize(("question", "general"), [
+    ("training?", "compare-training-default"), ("retention", "compare-retention"),
+    ("privacy", "compare-which-terms"), ("terms", "compare-which-terms"),
+    ("opt in", "compare-opt-in")])
+def test_a_one_word_topic_gets_the_general_entry_with_its_versions(
+        shipped: AnswerService, question: str, general: str) -> None:
+    # Short per-surface phrasings ("api log retention", "claude code privacy") used to win a
+    # bare topic word: "privacy" was answered with Claude Code's governing terms.
+    result = shipped.ask(question)
+    assert result.outcome is Outcome.ANSWER and result.entry.id == general
+    assert len(result.variants) > 1
+
+
 def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
         shipped: AnswerService) -> None:
     result = shipped.ask("incognito", "claude-ai")  # kept how long? used for training?
