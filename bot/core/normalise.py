@@ -53,7 +53,9 @@ DEFAULT_FILLERS: tuple[str, ...] = (
     "anyone know", "i was wondering", "i'm wondering", "im wondering", "just wondering",
     "wondering", "i want to know", "i wanna know", "i'd like to know", "curious",
     "genuinely curious", "honest question", "serious question", "real quick", "btw",
-    "lol", "lmao", "ngl", "tbh", "imo", "fr", "guys", "folks",
+    "lol", "lmao", "ngl", "tbh", "imo", "fr", "guys", "folks", "bruh", "ok but",
+    "okay but", "i heard", "i heard that", "apparently", "i read that", "i read somewhere",
+    "my friend says", "someone said", "someone told me",
     "policybot", "bot",
 )
 

@@ -39,6 +39,12 @@ def test_filler_only_is_empty() -> None:
     assert Normaliser()("hey, quick question... thanks!").tokens == ()
 
 
+def test_hearsay_is_padding_not_the_question() -> None:
+    # A wrong premise passed on ("i heard ...", "... apparently") asks about the claim itself.
+    assert Normaliser()("i heard that they keep chats forever, apparently").tokens == \
+        Normaliser()("they keep chats forever").tokens
+
+
 def test_stemming_is_light() -> None:
     assert [stem(w) for w in ("chats", "trained", "policies", "access", "us", "keeping")] == [
         "chat", "train", "policy", "access", "us", "keep"]
