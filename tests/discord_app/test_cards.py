@@ -43,7 +43,7 @@ def test_results_through_the_cache_match_result_embed(shipped_knowledge: Knowled
     service = AnswerService(shipped_knowledge)
     cards = AnswerCards()
     asked = [q for e in list(shipped_knowledge.entries.values())[:40] for q in e.questions[:2]]
-    asked += ["what is the capital of mongolia", "data", "training", "@everyone **bold**"]
+    asked += ["what is the capital of mongolia", "data", "incognito", "@everyone **bold**"]
     outcomes = set()
     for question in asked:
         result = service.ask(question)
