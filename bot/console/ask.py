@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import re
 import sys
 import textwrap
@@ -121,14 +122,34 @@ def _text(value: object) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
+class _NotFinite(ValueError):
+    """A number no strict JSON reader accepts (Python's reads NaN, Infinity and 1e999)."""
+
+
+def _no_constant(name: str) -> float:
+    raise _NotFinite(name)
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float, refusing ones that would be echoed as NaN or Infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
 def _batch_item(service: AnswerService, line: str, number: int, explain: bool
                 ) -> dict[str, Any]:
     knowledge = service.knowledge
     try:
         line = line.lstrip("\ufeff")
-        item = json.loads(line) if line.strip() else {"question": ""}
+        item = (json.loads(line, parse_constant=_no_constant, parse_float=_finite)
+                if line.strip() else {"question": ""})
     except json.JSONDecodeError as exc:
         return _error_item(service, f"line {number}: not JSON ({exc.msg})")
+    except _NotFinite:
+        return _error_item(service, f"line {number}: not JSON (NaN and Infinity are not "
+                                    "JSON numbers)")
     if isinstance(item, str):
         item = {"question": item}
     if not isinstance(item, dict):

@@ -189,3 +189,27 @@ def test_set_overrides_a_matcher_setting_for_one_run() -> None:
     assert json.loads(strict.stdout)["outcome"] != "answer"
     refused = cli("ask", question, "--set", "margin")
     assert refused.returncode == 2 and "NAME=VALUE" in refused.stderr
+
+
+def _strict_json(line: str) -> dict:
+    """Parse as RFC 8259 JSON: NaN and Infinity are not JSON (jq and browsers refuse them)."""
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_batch_output_is_strict_json_whatever_numbers_come_in() -> None:
+    # Python's json reads NaN/Infinity and 1e999; echoing them as an "id" wrote NaN/Infinity,
+    # which no strict JSON reader accepts.
+    lines = ['{"question": "retention?", "id": NaN}',
+             '{"question": "retention?", "id": Infinity}',
+             '{"question": "retention?", "id": 1e999}',
+             '{"question": "retention?", "id": [-Infinity]}',
+             '{"question": "retention?", "id": 7}']
+    out = cli("ask", "--batch", "-", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [_strict_json(line) for line in out.stdout.splitlines()]
+    assert len(rows) == len(lines)
+    assert all("error" in row for row in rows[:4])
+    assert rows[4]["id"] == 7 and "error" not in rows[4]
