@@ -69,7 +69,7 @@ def run_ask(args: argparse.Namespace) -> int:
             stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace",
                                       newline="\n")
         try:
-            run_batch(service, stream, out, explain=args.explain)
+            run_batch(service, stream, out, explain=args.explain, surface=args.surface)
         finally:
             out.flush()
             out.detach()  # the wrappers must not close the process's own stdin and stdout
@@ -89,12 +89,15 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_batch(service: AnswerService, lines: Iterable[str], out: IO[str], *,
-              explain: bool = False) -> int:
-    """Answer each JSON Lines item; one output object per input line, whatever the line."""
+              explain: bool = False, surface: str | None = None) -> int:
+    """Answer each JSON Lines item; one output object per input line, whatever the line.
+
+    `surface` (the `--surface` option) applies to every line that names no surface itself.
+    """
     count = 0
     for number, line in enumerate(lines, start=1):
         try:
-            data = _batch_item(service, line, number, explain)
+            data = _batch_item(service, line, number, explain, surface)
         except Exception as exc:  # one line's failure must not end the batch
             data = _error_item(service, f"line {number}: could not be answered ({exc!r})")
         out.write(json_line(data) + "\n")
@@ -138,8 +141,8 @@ def _finite(text: str) -> float:
     return value
 
 
-def _batch_item(service: AnswerService, line: str, number: int, explain: bool
-                ) -> dict[str, Any]:
+def _batch_item(service: AnswerService, line: str, number: int, explain: bool,
+                default_surface: str | None = None) -> dict[str, Any]:
     knowledge = service.knowledge
     try:
         line = line.lstrip("\ufeff")
@@ -158,9 +161,10 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
     key = "question" if "question" in item or "q" not in item else "q"
     raw = item.get(key)
     question = _text(raw)
-    surface = service.resolve_surface(item.get("surface"))
+    named = item.get("surface")
+    surface = default_surface if named in (None, "") else service.resolve_surface(named)
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
-    if item.get("surface") not in (None, "") and surface is None:
+    if named not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
     if raw is not None and not isinstance(raw, str):
         data["error"] = f"line {number}: '{key}' must be a string, found {type(raw).__name__}"

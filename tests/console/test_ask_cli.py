@@ -213,3 +213,15 @@ def test_batch_output_is_strict_json_whatever_numbers_come_in() -> None:
     assert len(rows) == len(lines)
     assert all("error" in row for row in rows[:4])
     assert rows[4]["id"] == 7 and "error" not in rows[4]
+
+
+def test_batch_applies_the_surface_option_to_lines_that_name_none() -> None:
+    # `--surface` was checked and then dropped in batch mode: every line was asked without it.
+    lines = [json.dumps({"question": "is training on by default?"}),
+             json.dumps({"question": "is training on by default?", "surface": "acme-app"})]
+    out = cli("ask", "--batch", "-", "--surface", "acme-api", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows[0]["surface"] == "acme-api" and rows[0]["entry_id"] == "api-training"
+    assert rows[1]["surface"] == "acme-app" and rows[1]["entry_id"] == "app-training"
+
