@@ -65,8 +65,14 @@ def run_ask(args: argparse.Namespace) -> int:
             stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace",
                                       newline="\n")
         else:
-            stream = open(args.batch, "rb")  # noqa: SIM115
-            stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace",
+            try:
+                raw = open(args.batch, "rb")  # noqa: SIM115
+            except OSError as exc:
+                out.detach()
+                print(f"policybot: cannot read {args.batch}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 2
+            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
                                       newline="\n")
         try:
             run_batch(service, stream, out, explain=args.explain, surface=args.surface)

@@ -225,3 +225,9 @@ def test_batch_applies_the_surface_option_to_lines_that_name_none() -> None:
     assert rows[0]["surface"] == "acme-api" and rows[0]["entry_id"] == "api-training"
     assert rows[1]["surface"] == "acme-app" and rows[1]["entry_id"] == "app-training"
 
+
+@pytest.mark.parametrize("name", ["missing.jsonl", "."])
+def test_batch_file_that_cannot_be_read_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    out = cli("ask", "--batch", str(tmp_path / name))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "cannot read" in out.stderr
