@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import re
 import sys
 import textwrap
@@ -64,11 +65,17 @@ def run_ask(args: argparse.Namespace) -> int:
             stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace",
                                       newline="\n")
         else:
-            stream = open(args.batch, "rb")  # noqa: SIM115
-            stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace",
+            try:
+                raw = open(args.batch, "rb")  # noqa: SIM115
+            except OSError as exc:
+                out.detach()
+                print(f"policybot: cannot read {args.batch}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 2
+            stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace",
                                       newline="\n")
         try:
-            run_batch(service, stream, out, explain=args.explain)
+            run_batch(service, stream, out, explain=args.explain, surface=args.surface)
         finally:
             out.flush()
             out.detach()  # the wrappers must not close the process's own stdin and stdout
@@ -88,12 +95,15 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_batch(service: AnswerService, lines: Iterable[str], out: IO[str], *,
-              explain: bool = False) -> int:
-    """Answer each JSON Lines item; one output object per input line, whatever the line."""
+              explain: bool = False, surface: str | None = None) -> int:
+    """Answer each JSON Lines item; one output object per input line, whatever the line.
+
+    `surface` (the `--surface` option) applies to every line that names no surface itself.
+    """
     count = 0
     for number, line in enumerate(lines, start=1):
         try:
-            data = _batch_item(service, line, number, explain)
+            data = _batch_item(service, line, number, explain, surface)
         except Exception as exc:  # one line's failure must not end the batch
             data = _error_item(service, f"line {number}: could not be answered ({exc!r})")
         out.write(json_line(data) + "\n")
@@ -121,14 +131,34 @@ def _text(value: object) -> str:
     return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
-def _batch_item(service: AnswerService, line: str, number: int, explain: bool
-                ) -> dict[str, Any]:
+class _NotFinite(ValueError):
+    """A number no strict JSON reader accepts (Python's reads NaN, Infinity and 1e999)."""
+
+
+def _no_constant(name: str) -> float:
+    raise _NotFinite(name)
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float, refusing ones that would be echoed as NaN or Infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def _batch_item(service: AnswerService, line: str, number: int, explain: bool,
+                default_surface: str | None = None) -> dict[str, Any]:
     knowledge = service.knowledge
     try:
         line = line.lstrip("\ufeff")
-        item = json.loads(line) if line.strip() else {"question": ""}
+        item = (json.loads(line, parse_constant=_no_constant, parse_float=_finite)
+                if line.strip() else {"question": ""})
     except json.JSONDecodeError as exc:
         return _error_item(service, f"line {number}: not JSON ({exc.msg})")
+    except _NotFinite:
+        return _error_item(service, f"line {number}: not JSON (NaN and Infinity are not "
+                                    "JSON numbers)")
     if isinstance(item, str):
         item = {"question": item}
     if not isinstance(item, dict):
@@ -137,9 +167,10 @@ def _batch_item(service: AnswerService, line: str, number: int, explain: bool
     key = "question" if "question" in item or "q" not in item else "q"
     raw = item.get(key)
     question = _text(raw)
-    surface = service.resolve_surface(item.get("surface"))
+    named = item.get("surface")
+    surface = default_surface if named in (None, "") else service.resolve_surface(named)
     data = result_to_dict(service.ask(question, surface), knowledge, explain=explain)
-    if item.get("surface") not in (None, "") and surface is None:
+    if named not in (None, "") and surface is None:
         data["error"] = f"unknown surface {item.get('surface')!r}; answered without one"
     if raw is not None and not isinstance(raw, str):
         data["error"] = f"line {number}: '{key}' must be a string, found {type(raw).__name__}"

@@ -24,6 +24,7 @@ from bot.console.common import add_set_option, load_knowledge_from, settings_for
 from bot.core.match_settings import MatchSettings, parse_assignment
 from bot.core.result import Outcome, Result
 from bot.core.service import AnswerService
+from bot.errors import ConfigError
 from bot.knowledge.model import Knowledge
 
 
@@ -149,10 +150,21 @@ def _sweep(text: str) -> tuple[str, list[object]]:
 
 
 def load_items(path: Path, split: str | None = None) -> list[Item]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read question set {path}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"question set {path} is not valid YAML: {exc}") from exc
     raw = data.get("questions", []) if isinstance(data, dict) else data
+    if not isinstance(raw, list | None):
+        raise ConfigError(f"question set {path}: expected a list of questions")
     items = []
-    for row in raw or []:
+    for number, row in enumerate(raw or [], start=1):
+        if not isinstance(row, dict) or not isinstance(row.get("also"), str | list | None) \
+                or not all(isinstance(row.get(key), str | None) for key in ("expect", "surface")):
+            raise ConfigError(f"question set {path}: item {number} is not a mapping with "
+                              "'q' and a text (or null) 'expect' and 'surface'")
         also = row.get("also") or ()
         item = Item(q=str(row.get("q", "")), surface=row.get("surface"), expect=row.get("expect"),
                     split=str(row.get("split", "dev")), topic=str(row.get("topic", "")),

@@ -42,6 +42,10 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ANY_ISO_DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 COMMAND_NAME_RE = re.compile(r"^[-_a-z0-9]{1,32}$")
+#: Slash commands the bot itself registers; a surface command with one of these names
+#: would stop the bot at start-up (a test checks this list against the bot's commands).
+RESERVED_COMMAND_NAMES = frozenset(
+    {"ask", "compare", "sources", "privacy", "forget-me", "gaps", "kb"})
 _ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|etc|vs|eg|cf|approx|no)\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?:[\"'”’)\]]*)(?=\s+\S|\s*$)")
 
@@ -314,6 +318,11 @@ def _load_surfaces(
                     col.add(path, crec.line_of("name"), ident,
                             f"command name {cname!r} is not a valid slash-command name",
                             "use 1-32 lowercase letters, digits, '-' or '_'")
+                if cname in RESERVED_COMMAND_NAMES:
+                    col.add(path, crec.line_of("name"), ident,
+                            f"command name {cname!r} is one of the bot's own commands",
+                            "choose a name other than: "
+                            + ", ".join(sorted(RESERVED_COMMAND_NAMES)))
                 if cname in commands:
                     col.add(path, crec.line_of("name"), ident,
                             f"command name {cname!r} is also used by {commands[cname]}",

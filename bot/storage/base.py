@@ -396,7 +396,10 @@ def cap_question(text: str) -> str:
     """The stored form of a question: trimmed and at most `MAX_QUESTION_CHARS` long.
 
     A lone surrogate (JSON can escape one) has no UTF-8 form, so SQLite would refuse the
-    whole row; it is stored as U+FFFD instead.
+    whole row; it is stored as U+FFFD instead. So are leading NULs: SQLite's length() ends a
+    text at its first NUL, so a question starting with one would fail the length check.
     """
-    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c
-                   for c in text.strip()[:MAX_QUESTION_CHARS])
+    capped = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c
+                     for c in text.strip()[:MAX_QUESTION_CHARS])
+    rest = capped.lstrip("\x00")
+    return "\ufffd" * (len(capped) - len(rest)) + rest

@@ -189,3 +189,45 @@ def test_set_overrides_a_matcher_setting_for_one_run() -> None:
     assert json.loads(strict.stdout)["outcome"] != "answer"
     refused = cli("ask", question, "--set", "margin")
     assert refused.returncode == 2 and "NAME=VALUE" in refused.stderr
+
+
+def _strict_json(line: str) -> dict:
+    """Parse as RFC 8259 JSON: NaN and Infinity are not JSON (jq and browsers refuse them)."""
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_batch_output_is_strict_json_whatever_numbers_come_in() -> None:
+    # Python's json reads NaN/Infinity and 1e999; echoing them as an "id" wrote NaN/Infinity,
+    # which no strict JSON reader accepts.
+    lines = ['{"question": "retention?", "id": NaN}',
+             '{"question": "retention?", "id": Infinity}',
+             '{"question": "retention?", "id": 1e999}',
+             '{"question": "retention?", "id": [-Infinity]}',
+             '{"question": "retention?", "id": 7}']
+    out = cli("ask", "--batch", "-", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [_strict_json(line) for line in out.stdout.splitlines()]
+    assert len(rows) == len(lines)
+    assert all("error" in row for row in rows[:4])
+    assert rows[4]["id"] == 7 and "error" not in rows[4]
+
+
+def test_batch_applies_the_surface_option_to_lines_that_name_none() -> None:
+    # `--surface` was checked and then dropped in batch mode: every line was asked without it.
+    lines = [json.dumps({"question": "is training on by default?"}),
+             json.dumps({"question": "is training on by default?", "surface": "acme-app"})]
+    out = cli("ask", "--batch", "-", "--surface", "acme-api", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows[0]["surface"] == "acme-api" and rows[0]["entry_id"] == "api-training"
+    assert rows[1]["surface"] == "acme-app" and rows[1]["entry_id"] == "app-training"
+
+
+@pytest.mark.parametrize("name", ["missing.jsonl", "."])
+def test_batch_file_that_cannot_be_read_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    out = cli("ask", "--batch", str(tmp_path / name))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "cannot read" in out.stderr

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_min")
 
 TUNED = """questions:
@@ -104,3 +106,23 @@ def test_set_changes_the_figures_and_typos_are_refused(tmp_path: Path) -> None:
     assert typo.returncode == 2 and "did you mean 'answer_threshold'" in typo.stderr
     bad = cli(tuned, "--sweep", "margin=5,lots")
     assert bad.returncode == 2 and "must be a number" in bad.stderr
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (None, "cannot read"),
+    ("questions: [\n", "not valid YAML"),
+    ("questions:\n  - just a string\n", "item 1"),
+    ("questions:\n  - q: x\n    expect: [a, b]\n", "item 1"),
+    ("questions:\n  - q: x\n  - q: y\n    also: 3\n", "item 2"),
+])
+def test_unusable_question_set_is_a_clear_error(tmp_path: Path, text: str | None,
+                                                 says: str) -> None:
+    # Each of these ended in a Python traceback (FileNotFoundError, a YAML ParserError,
+    # AttributeError, "unhashable type: 'list'") instead of naming the file and the problem.
+    path = tmp_path / "set.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    out = cli(str(path))
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert str(path) in out.stderr and says in out.stderr

@@ -6,12 +6,14 @@ import asyncio
 import logging
 import re
 
+import discord
 import pytest
 from conftest import TOKEN, Running, start_bot
 from fakediscord import FakeDiscord
 from support import UNANSWERABLE, pick, quote_field
 
 from bot.core.result import Outcome
+from bot.knowledge.loader import RESERVED_COMMAND_NAMES
 from bot.knowledge.model import Knowledge
 from bot.storage.memory import MemoryStorage
 
@@ -453,3 +455,10 @@ async def test_commands_come_from_any_knowledge(
         reply = await fake.reply(await fake.slash(first.command_name))
         assert first.name in reply.embed["title"]
         del run
+
+
+async def test_reserved_command_names_are_the_bots_own_commands(running: Running) -> None:
+    """The loader refuses these as surface command names, since the bot already uses them."""
+    surface_commands = {s.command_name for s in running.knowledge.surfaces.values()}
+    own = {c.name for c in running.bot.tree.get_commands(type=discord.AppCommandType.chat_input)}
+    assert own - surface_commands == set(RESERVED_COMMAND_NAMES)

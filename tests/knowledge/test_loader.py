@@ -233,3 +233,12 @@ def test_out_of_scope_phrase_must_be_text(kb: Path) -> None:
                                    encoding="utf-8")
     problems = problems_of(kb)
     assert any(p.file.endswith("scope.yaml") and p.line == 3 for p in problems), problems
+
+
+@pytest.mark.parametrize("name", ["ask", "privacy", "forget-me", "kb"])
+def test_command_name_of_the_bot_itself_is_refused(kb: Path, name: str) -> None:
+    # `kb check` said OK, and the bot then failed to start: CommandAlreadyRegistered.
+    edit(kb / "surfaces.yaml", "name: acme-app\n", f"name: {name}\n")
+    problems = problems_of(kb)
+    assert any(f"command name {name!r} is one of the bot's own" in p.message for p in problems)
+    assert all(p.file.endswith("surfaces.yaml") and p.line for p in problems)

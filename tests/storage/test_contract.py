@@ -269,6 +269,17 @@ async def test_a_lone_surrogate_is_stored_as_a_replacement_character(storage: St
     assert Alias("entry", "alias \ufffd") in await storage.list_aliases()
 
 
+async def test_a_nul_character_does_not_lose_the_gap(storage: Storage) -> None:
+    """SQLite's length() stops at a NUL, so a question starting with one failed the CHECK on
+    its length: the gap was lost and the bot logged a storage outage that was none."""
+    record = await storage.record_gap(gap("\x00why is this kept"))
+    assert record is not None
+    group = await storage.get_gap(record.group_id)
+    assert group is not None and group.question == "\ufffdwhy is this kept"
+    assert await storage.add_alias("entry", "\x00alias", "curator") is True
+    assert Alias("entry", "\ufffdalias") in await storage.list_aliases()
+
+
 # -- listing ---------------------------------------------------------------------------
 async def test_list_gaps_ranks_by_count_then_recency(storage: Storage) -> None:
     for i in range(3):
