@@ -37,11 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def setup_logging(level: str = "INFO") -> None:
+    """Log to stderr at `level`; discord.py's own loggers never below INFO.
+
+    discord.py logs every gateway event's raw payload at DEBUG (user ids, message text),
+    which the bot promises its logs never hold; DEBUG is for policybot's own loggers.
+    """
+    value = logging.getLevelName(level.upper())
+    value = value if isinstance(value, int) else logging.INFO
     logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
+        level=value,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("discord").setLevel(max(value, logging.INFO))
 
 
 def main(argv: list[str] | None = None) -> int:

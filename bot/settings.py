@@ -23,6 +23,10 @@ def _default_data_dir() -> Path:
     return Path(user_data_dir("policybot", appauthor=False))
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_HASH_KEY_BYTES = 16
+
+
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -76,6 +80,14 @@ class Settings:
         if shards_raw:
             shards = 0 if shards_raw.lower() == "auto" else _int(env, "POLICYBOT_SHARDS", 0, 1)
         hash_key = env.get("POLICYBOT_HASH_KEY", "")
+        if hash_key and len(hash_key.encode()) < MIN_HASH_KEY_BYTES:
+            # A short secret makes the keyed hash of a user id guessable by brute force, which
+            # would turn the stored hashes back into user ids.
+            raise ConfigError(f"POLICYBOT_HASH_KEY must be at least {MIN_HASH_KEY_BYTES} "
+                              "characters (or unset it to use a generated key)")
+        log_level = env.get("POLICYBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"POLICYBOT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         kwargs = {
             "token": env.get("DISCORD_TOKEN", "").strip(),
             "api_base": env.get("POLICYBOT_DISCORD_API", "").strip().rstrip("/") or DEFAULT_API,
@@ -88,7 +100,7 @@ class Settings:
             "shards": shards,
             "retention_days": _int(env, "POLICYBOT_RETENTION_DAYS", 90, 1),
             "hash_key": hash_key.encode() if hash_key else None,
-            "log_level": env.get("POLICYBOT_LOG_LEVEL", "INFO").upper(),
+            "log_level": log_level,
             "cooldown_seconds": float(_int(env, "POLICYBOT_COOLDOWN_SECONDS", 10, 0)),
             "cooldown_burst": _int(env, "POLICYBOT_COOLDOWN_BURST", 3, 1),
             "duplicate_window_seconds": float(

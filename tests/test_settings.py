@@ -56,3 +56,28 @@ def test_bad_values_name_the_setting_not_the_value(name: str, value: str) -> Non
 def test_missing_token_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         Settings.from_env({}).require_token()
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("POLICYBOT_HASH_KEY", "short-secret"),  # 12 characters: the hashes could be reversed
+    ("POLICYBOT_LOG_LEVEL", "basicConfig"),  # once looked up as a logging attribute
+    ("POLICYBOT_LOG_LEVEL", "loud"),
+])
+def test_weak_or_unknown_values_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_log_level_in_any_case() -> None:
+    assert Settings.from_env({"POLICYBOT_LOG_LEVEL": " debug "}).log_level == "DEBUG"
+
+
+def test_discord_py_never_logs_below_info(monkeypatch: pytest.MonkeyPatch) -> None:
+    # discord.py's DEBUG lines carry raw gateway payloads: user ids and message text.
+    import logging
+
+    from bot.__main__ import setup_logging
+
+    monkeypatch.setattr(logging.getLogger("discord"), "level", logging.NOTSET)
+    setup_logging("DEBUG")
+    assert logging.getLogger("discord.gateway").getEffectiveLevel() == logging.INFO

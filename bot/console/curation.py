@@ -107,9 +107,19 @@ def gaps_list(args: argparse.Namespace) -> int:
         target = f" -> {g.resolved_entry_id}" if g.resolved_entry_id else ""
         print(
             f"#{g.id:<5} x{g.count:<4} {g.status!s:<9} {g.surface or '-':<12} "
-            f"best {best}{target}\n       {g.question}"
+            f"best {best}{target}\n       {_printable(g.question)}"
         )
     return 0
+
+
+def _printable(text: str) -> str:
+    """A stranger's question made safe for a curator's terminal.
+
+    Escape sequences (ESC, other C0/C1 controls, bidi overrides) in stored text could move
+    the cursor, recolour or retitle the terminal, or reorder what the curator reads; they are
+    shown as visible escapes instead.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def gaps_export(args: argparse.Namespace) -> int:

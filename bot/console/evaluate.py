@@ -188,12 +188,20 @@ def evaluate(service: AnswerService, items: list[Item],
     per_topic: dict[str, Tally] = defaultdict(Tally)
     latencies: list[float] = []
     unknown = Counter()
+    # A surface is read as in a batch line (its id, name or words); one nobody knows would
+    # silently ask without a surface and measure the wrong thing.
+    surfaces = {item.surface: service.resolve_surface(item.surface)
+                for item in items if item.surface}
+    strangers = sorted(name for name, found in surfaces.items() if found is None)
+    if strangers:
+        raise ConfigError(f"unknown surface(s) in the question set: {', '.join(strangers)}; "
+                          f"use one of: {', '.join(knowledge.surfaces)}")
     for item in items:
         for expected_id in (item.expect, *item.also):
             if expected_id is not None and expected_id not in knowledge.entries:
                 unknown[expected_id] += 1
         start = time.perf_counter()
-        result = service.ask(item.q, item.surface)  # the explanation holds the ranking
+        result = service.ask(item.q, surfaces.get(item.surface))  # explanation: the ranking
         latencies.append((time.perf_counter() - start) * 1000)
         accepted = {item.expect, *item.also} if item.expect else set()
         expected = knowledge.entries.get(item.expect) if item.expect else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -82,8 +83,8 @@ async def probe(settings: Settings, max_age: float, now: datetime | None = None)
 
 def health(args: argparse.Namespace) -> int:
     """`policybot health [--max-age SECONDS]`: 0 and an "ok" line, or 1 and the problem."""
-    if args.max_age <= 0:
-        print("policybot health: --max-age must be positive", file=sys.stderr)
+    if not math.isfinite(args.max_age) or args.max_age <= 0:
+        print("policybot health: --max-age must be a positive number", file=sys.stderr)
         return 1
     try:
         settings = Settings.from_env()

@@ -556,7 +556,9 @@ def privacy_embed(retention_days: int, *, has_storage: bool) -> discord.Embed:
             name="How long",
             value=(
                 f"Unanswered questions, votes and counts are deleted automatically after "
-                f"{retention_days} days."
+                f"{retention_days} days. If a curator teaches me the wording of an unanswered "
+                f"question (tidied of anything personal), that wording joins the knowledge, "
+                f"linked to no one, and stays."
             ),
             inline=False,
         )
@@ -726,16 +728,18 @@ def gaps_page(
     return Page(fit_embed(embed), page, total)
 
 
-def gap_resolved(group: GapGroup, entry: Entry, now: Entry | None = None) -> str:
+def gap_resolved(group: GapGroup, entry: Entry, now: Entry | None = None,
+                 taught: str | None = None) -> str:
     """What `/gaps resolve` did, in one message, and what the question gets when asked now.
 
     `now` is the entry the bot answers the taught question with (asked with no surface), so
     the curator is told the truth when it is not the one taught: a general entry and its
     per-surface versions answer each other's questions by the surface named, and a wording
-    another entry already has decides nothing.
+    another entry already has decides nothing. `taught` is the curator's own wording, when
+    given instead of the question as asked.
     """
-    head = (f"Gap #{group.id} resolved: “{escape_user(group.question, 300)}” is now an "
-            f"alternate question of **{escape_markdown(entry.title)}** (`{entry.id}`)")
+    head = (f"Gap #{group.id} resolved: “{escape_user(taught or group.question, 300)}” is now "
+            f"an alternate question of **{escape_markdown(entry.title)}** (`{entry.id}`)")
     if now is not None and now.id == entry.id:
         effect = ", answered that way for everyone from now on."
     elif now is not None:

@@ -322,3 +322,13 @@ def test_aliases_yaml_groups_sorts_and_dedupes() -> None:
     assert yaml.safe_load(aliases_yaml([])) == {"entries": []}
     long = "x" * MAX_QUESTION_CHARS + ": with a colon"
     assert yaml.safe_load(aliases_yaml([("e", long)]))["entries"][0]["questions"] == [long]
+
+
+def test_gaps_list_shows_control_characters_escaped() -> None:
+    # A stranger's question could carry terminal escape sequences (clear screen, recolour,
+    # retitle) or a bidi override; the curator's terminal gets visible escapes instead.
+    from bot.console.curation import _printable
+
+    shown = _printable("does it \x1b[2J\x1b]0;pwned\x07 train \u202eon me? ünïcode ok")
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "\\x1b[2J" in shown and "\\u202e" in shown and "ünïcode ok" in shown

@@ -126,3 +126,17 @@ def test_unusable_question_set_is_a_clear_error(tmp_path: Path, text: str | None
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
     assert str(path) in out.stderr and says in out.stderr
+
+
+def test_surfaces_are_read_by_name_and_unknown_ones_refused(tmp_path: Path) -> None:
+    # An unknown surface used to be ignored: the item was asked without one, silently.
+    named = tmp_path / "named.yaml"
+    named.write_text('questions:\n  - q: "how long does it keep my messages"\n'
+                     '    surface: Acme App\n    expect: app-retention\n', encoding="utf-8")
+    assert cli(str(named)).returncode == 0
+    stranger = tmp_path / "stranger.yaml"
+    stranger.write_text('questions:\n  - q: "how long does it keep my messages"\n'
+                        '    surface: nowhere\n    expect: app-retention\n', encoding="utf-8")
+    out = cli(str(stranger))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "unknown surface" in out.stderr and "nowhere" in out.stderr

@@ -97,6 +97,14 @@ def test_max_age_is_honoured(db: Path) -> None:
     assert "older than 30 s" in one_line(tight.stderr)
 
 
+@pytest.mark.parametrize("age", ["nan", "inf", "0"])
+def test_max_age_must_be_a_positive_number(db: Path, age: str) -> None:
+    # "nan" compared false with everything, so a stale bot was always reported healthy.
+    asyncio.run(create(db, datetime.now(UTC) - timedelta(days=30)))
+    done = health(db, "--max-age", age)
+    assert done.returncode == 1 and "positive number" in one_line(done.stderr)
+
+
 @pytest.mark.slow
 def test_missing_database_is_unhealthy_and_not_created(db: Path) -> None:
     done = health(db)

@@ -164,6 +164,7 @@ async def test_curator_groups_are_guild_only_and_hidden_from_members(curated: Cu
     resolve = next(o for o in synced["gaps"]["options"] if o["name"] == "resolve")
     options = {o["name"]: o for o in resolve["options"]}
     assert options["gap"]["type"] == 4 and options["entry"]["autocomplete"] is True
+    assert options["phrasing"].get("required", False) is False
 
 
 # ----------------------------------------------------------------------------- done when
@@ -335,6 +336,20 @@ async def test_gaps_resolve_refuses_an_unknown_entry_and_teaches_nothing(
     assert reply.body["content"] == formatting.UNKNOWN_ENTRY_ID
     assert (await curated.storage.get_gap(gap)).status == GapStatus.OPEN
     assert curated.service.snapshot.aliases == ()
+
+
+async def test_gaps_resolve_can_teach_the_curators_own_wording(curated: Curated) -> None:
+    # A stranger's question may carry personal detail, and taught wordings are offered in
+    # everyone's autocomplete: the curator can teach a tidied wording instead.
+    asked = "my name is jane doe, jane@example.com, how long are zebra chats kept"
+    gap = await seed_gap(curated, asked)
+    tidy = "how long are zebra chats kept"
+    reply = await as_curator(curated.fake, "gaps resolve", gap=gap, entry="ai-retention",
+                             phrasing=f"  {tidy} ")
+    assert f"“{tidy}”" in reply.body["content"] and "jane" not in reply.body["content"]
+    assert curated.service.snapshot.aliases == (("ai-retention", tidy),)
+    assert [(a.entry_id, a.question) for a in await curated.storage.list_aliases()] == [
+        ("ai-retention", tidy)]
 
 
 async def test_gaps_export_attaches_a_csv_with_formulas_defused(curated: Curated) -> None:

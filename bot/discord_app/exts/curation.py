@@ -136,12 +136,16 @@ class Curation(commands.Cog):
                 await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
         @gaps.command(name="resolve", description="Teach an entry this gap's question")
-        @app_commands.describe(gap="The gap id from /gaps list", entry="The entry that answers it")
+        @app_commands.describe(
+            gap="The gap id from /gaps list", entry="The entry that answers it",
+            phrasing="The wording to teach instead of the question as asked (leave out "
+                     "anything personal: taught wordings are shown in autocomplete)")
         @app_commands.check(curators_only)
         async def resolve(
             interaction: discord.Interaction,
             gap: app_commands.Range[int, 1],
             entry: app_commands.Range[str, 1, 100],
+            phrasing: app_commands.Range[str, 1, 300] | None = None,
         ) -> None:
             storage = curation_views.storage_of(bot)
             group = await storage.get_gap(gap)
@@ -156,12 +160,14 @@ class Curation(commands.Cog):
                 raise UnknownEntryId(f"entry {entry!r}")
             # The service first: it refuses unknown entries, and answering must not wait on
             # the database; storage then closes the gap and keeps the phrasing for restarts.
-            bot.service.add_alias(known.id, group.question)
-            closed = await storage.resolve_gap(gap, known.id, self._curator_hash(interaction))
+            taught = (phrasing or "").strip() or group.question
+            bot.service.add_alias(known.id, taught)
+            closed = await storage.resolve_gap(gap, known.id, self._curator_hash(interaction),
+                                               taught)
             respond.note(interaction, "gap-resolved", known.id)
-            now = bot.service.ask(group.question, explain=False).entry  # set only on answers
+            now = bot.service.ask(taught, explain=False).entry  # set only on answers
             await interaction.response.send_message(
-                formatting.gap_resolved(closed, known, now), ephemeral=True
+                formatting.gap_resolved(closed, known, now, taught), ephemeral=True
             )
 
         @resolve.autocomplete("entry")
