@@ -283,8 +283,8 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
         result = shipped.ask(question)
         assert result.outcome is Outcome.ANSWER and result.entry.id == "rights-delete-account"
     # Once the enterprise routing entry, the privacy policy's training clause, no answer (the
-    # next two) and, for the last three, confident answers about data retention, memory
-    # encryption and staff review.
+    # next two) and, for the last five, confident answers about data retention, memory
+    # encryption, staff review (twice) and the training default.
     assert shipped.ask("what does anthropic do if police ask for my data").entry.id == \
         "rights-legal-process"
     assert shipped.ask("what's anthropic's privacy policy").entry.id == "compare-which-terms"
@@ -292,7 +292,8 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
     assert shipped.ask("does turning on training apply to old chats").entry.id == \
         "ai-retention-new-chats"
     for uncovered in ("does claude code store my api key", "is my data encrypted in transit",
-                      "can other users see my chats"):
+                      "can other users see my chats", "what data was claude trained on",
+                      "can my employer read my claude chats"):
         assert shipped.ask(uncovered).outcome is not Outcome.ANSWER
 
 
