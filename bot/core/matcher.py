@@ -897,9 +897,12 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                 continue
             seen.update({entry.id, *entry.variants, *index.parents.get(entry.id, ())})
             # Offered in the surface's own version, as an answer would be: a button shows
-            # the entry it names, whatever command the question came through.
+            # the entry it names, whatever command the question came through. Two siblings
+            # can resolve to one version (the account words pick it): offered once.
             shown = _resolve_variants(index, entry, surface, terms_hint, adjusted)[0] \
                 if surface else entry
+            if any(pick.entry is shown for pick in picks):
+                continue
             seen.add(shown.id)
             picks.append(Candidate(shown, round(min(s, 100.0), 1), index.phrasings[p].display))
         reason = (f"names {', '.join(outside)}, which this knowledge does not cover"

@@ -318,6 +318,14 @@ def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
                                                             "ai-incognito-training"}
 
 
+def test_siblings_resolving_to_one_version_are_suggested_once(shipped: AnswerService) -> None:
+    # Claude Code's consumer and commercial training entries nearly tie; the Pro account
+    # resolves both to the consumer one, which was then offered twice.
+    result = shipped.ask("Question: Is my code used for training when using Claude Code with Pro?")
+    ids = [c.entry.id for c in result.suggestions]
+    assert ids and ids[0] == "code-training-consumer" and len(ids) == len(set(ids))
+
+
 def test_the_explanation_shows_what_the_word_model_took_off(shipped: AnswerService) -> None:
     top = shipped.ask("does deleting a chat remove it from the backend immediately").explanation.top
     assert len(top) >= 2
