@@ -17,6 +17,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.core.service import AnswerService
 from bot.discord_app import formatting, guards, respond, views
+from bot.discord_app.prerendered import AnswerComponents
 from bot.discord_app.records import Records
 from bot.discord_app.tasks import Housekeeping
 from bot.discord_app.tree import PolicyTree
@@ -70,6 +71,7 @@ class PolicyBotMixin:
     guards: guards.QuestionGuard
     housekeeping: Housekeeping
     cards: formatting.AnswerCards
+    components: AnswerComponents
 
     def _init_policybot(
         self, settings: Settings, service: AnswerService, records: Records, sync_on_start: bool
@@ -84,6 +86,7 @@ class PolicyBotMixin:
         )
         self.housekeeping = Housekeeping(records, settings.retention_days)
         self.cards = formatting.AnswerCards()
+        self.components = AnswerComponents()
 
     async def setup_hook(self) -> None:
         bot: Any = self
@@ -92,6 +95,7 @@ class PolicyBotMixin:
             await bot.load_extension(extension)
         guards.install(bot)
         self.cards.warm(self.service.knowledge)
+        self.components.warm(self.service.knowledge)
         if isinstance(self, commands.AutoShardedBot) and self.shard_count is None:
             # Auto-sharding asks GET /gateway/bot and would then connect to the URL Discord
             # returns, bypassing POLICYBOT_DISCORD_GATEWAY. Taking only the shard count

@@ -17,6 +17,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.core.result import Candidate, Explanation, Result
+from bot.discord_app.per_knowledge import PerKnowledge
 from bot.knowledge.model import Entry, Knowledge, Surface
 from bot.storage.base import FeedbackReason, GapGroup, GapStatus, Stats
 
@@ -293,32 +294,15 @@ SURFACE_SOURCES = {
 }
 
 
-class AnswerCards:
+class AnswerCards(PerKnowledge[dict[str, Any]]):
     """Answer and side-by-side cards, each built once per knowledge instead of per question.
 
     These two cards depend only on entries, the surface shown and the knowledge (titles,
     answers, quotes, sources, terms, surface names), never on the question or the person,
     so one build serves everyone who gets that entry. Suggestion and no-answer cards echo
-    the question and are always built fresh. A different knowledge object (a reload) empties
-    the cache; an entry that is not the current knowledge's own object (a question answered
-    from the knowledge a reload just replaced) is built fresh rather than cached.
+    the question and are always built fresh. A reload empties the cache, and an entry from
+    replaced knowledge is built fresh (see `PerKnowledge`).
     """
-
-    def __init__(self) -> None:
-        self._knowledge: Knowledge | None = None
-        self._cards: dict[tuple[str, ...], dict[str, Any]] = {}
-
-    def __len__(self) -> int:
-        return len(self._cards)
-
-    def _store(self, knowledge: Knowledge) -> dict[tuple[str, ...], dict[str, Any]]:
-        if knowledge is not self._knowledge:
-            self._knowledge, self._cards = knowledge, {}
-        return self._cards
-
-    @staticmethod
-    def _current(knowledge: Knowledge, *entries: Entry) -> bool:
-        return all(knowledge.entries.get(e.id) is e for e in entries)
 
     def answer(
         self, entry: Entry, knowledge: Knowledge, *, surface: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterable
@@ -76,6 +77,32 @@ async def open_storage(settings: Settings) -> AsyncIterator[Any]:
         yield storage
 
 
+#: Container allocations between two young-generation collections (CPython's default: 700).
+YOUNG_GC_THRESHOLD = 10_000
+
+
+def tune_garbage_collector() -> None:
+    """Keep the cyclic garbage collector from scanning what cannot be garbage, under load.
+
+    The knowledge, the matcher's indexes and discord.py's own modules are some 50,000
+    container objects that live as long as the process; a full collection traverses them
+    all (15-20 ms). `gc.freeze()` moves them to a generation that is never scanned.
+    Collecting first means no garbage is frozen with them; reference counting still frees
+    anything frozen that is later dropped without a cycle (the old knowledge after a
+    reload), so freezing keeps alive at most the few dozen cycles built at start-up.
+
+    During a burst every interaction in flight holds live objects (its payload, connection,
+    tasks), and with the default threshold the collector rescans them over a hundred times
+    per 500 questions, promoting them into a full collection mid-burst: 70-100 ms of CPU,
+    against 15-20 ms with a threshold of `YOUNG_GC_THRESHOLD`. Short-lived cycles are still
+    collected, only after 10,000 allocations instead of 700.
+    """
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
+
+
 def run_command(args: argparse.Namespace) -> int:
     settings, token = _settings()
     return asyncio.run(serve(settings, token))
@@ -91,6 +118,7 @@ async def serve(settings: Settings, token: str) -> int:
         aliases = [(a.entry_id, a.question) for a in await storage.list_aliases()]
         service = build_service(settings, aliases)
         bot = create_bot(settings, service, storage)
+        tune_garbage_collector()
         async with bot:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

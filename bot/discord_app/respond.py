@@ -16,7 +16,7 @@ from typing import Any
 import discord
 
 from bot.core.result import Outcome, Result
-from bot.discord_app import formatting, views
+from bot.discord_app import formatting, prerendered, views
 from bot.discord_app.records import Asker
 from bot.discord_app.tree import STARTED
 
@@ -69,6 +69,14 @@ def cards_of(client: Any) -> formatting.AnswerCards:
     return cards if isinstance(cards, formatting.AnswerCards) else formatting.AnswerCards()
 
 
+def components_of(client: Any) -> prerendered.AnswerComponents:
+    """The client's answer-components cache (a throwaway one for a client without it)."""
+    components = getattr(client, "components", None)
+    if isinstance(components, prerendered.AnswerComponents):
+        return components
+    return prerendered.AnswerComponents()
+
+
 def result_message(
     result: Result, client: Any, key: int, event_id: int | None
 ) -> tuple[discord.Embed, discord.ui.View | None]:
@@ -76,9 +84,9 @@ def result_message(
     knowledge = client.service.knowledge
     embed = cards_of(client).result(result, knowledge)
     if result.entry is not None and result.variants:
-        return embed, views.variants_view(result.entry, list(result.variants), knowledge)
+        return embed, components_of(client).variants(result.entry, result.variants, knowledge)
     if result.entry is not None:
-        return embed, views.answer_view(result.entry, knowledge, key)
+        return embed, components_of(client).answer(result.entry, knowledge, key)
     if result.suggestions:
         return embed, views.suggest_view(list(result.suggestions), event_id)
     return embed, None
@@ -164,7 +172,7 @@ async def send_entry(
     knowledge = client.service.knowledge
     note(interaction, "answer", entry.id)
     embed = cards_of(client).answer(entry, knowledge, surface=surface)
-    view = views.answer_view(entry, knowledge, interaction.id)
+    view = components_of(client).answer(entry, knowledge, interaction.id)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
