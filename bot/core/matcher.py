@@ -841,6 +841,13 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
                 break
 
     family = {best.id, *best.variants, *index.parents.get(best.id, ())}
+    # A surface that runs under either set of terms (a product on a personal plan or on an
+    # API key) has one version per account; with no account named they tie by design and
+    # the answer shows both, so neither is the other's runner-up (nor its support).
+    forks = {v for parent in index.parents.get(best.id, ())
+             for v in index.knowledge.entries[parent].variants
+             if _surface_fits(index.knowledge.entries[v], surface)} \
+        if surface and not terms_hint else set()
     # "how long do they keep stuff if i turn training on": the app's retention entry and the
     # general retention entry both fit; two entries of one family agreeing is evidence
     # that the topic is right, which neither score shows alone.
@@ -854,7 +861,9 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         support = scale * settings.family_support * max(0.0, 1 - (best_score - kin)
                                                         / settings.family_span)
         best_score += support
-    runner_up = next((s for s, e, _ in adjusted if index.entries[e].id not in family), 0.0)
+    runner_up = next((s for s, e, _ in adjusted
+                      if index.entries[e].id not in family and index.entries[e].id not in forks),
+                     0.0)
     margin = best_score - runner_up
     score = round(min(best_score, 100.0), 1)
 

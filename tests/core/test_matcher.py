@@ -318,6 +318,19 @@ def test_a_near_tie_between_two_strong_entries_is_offered_not_decided(
                                                             "ai-incognito-training"}
 
 
+def test_an_account_fork_with_no_account_named_is_answered_with_both_versions(
+        shipped: AnswerService) -> None:
+    # Claude Code runs on a personal plan or an API key; its two retention entries tied, each
+    # the other's runner-up, so "claude code retention" only got suggestions.
+    result = shipped.ask("claude code retention")
+    assert result.outcome is Outcome.ANSWER
+    assert {v.id for v in result.variants} == {"code-server-retention-consumer",
+                                               "code-server-retention-commercial"}
+    # Naming the account still decides between them.
+    assert shipped.ask("claude code retention on my api key").entry.id == \
+        "code-server-retention-commercial"
+
+
 def test_siblings_resolving_to_one_version_are_suggested_once(shipped: AnswerService) -> None:
     # Claude Code's consumer and commercial training entries nearly tie; the Pro account
     # resolves both to the consumer one, which was then offered twice.
