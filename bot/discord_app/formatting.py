@@ -540,9 +540,9 @@ def privacy_embed(retention_days: int, *, has_storage: bool) -> discord.Embed:
             name="How long",
             value=(
                 f"Unanswered questions, votes and counts are deleted automatically after "
-                f"{retention_days} days. If a curator teaches me the wording of an unanswered "
-                f"question (tidied of anything personal), that wording joins the knowledge, "
-                f"linked to no one, and stays."
+                f"{retention_days} days. If a curator teaches me an unanswered question's "
+                f"wording (curators can reword it to leave out anything personal), that "
+                f"wording joins the knowledge, linked to no one, and stays."
             ),
             inline=False,
         )
