@@ -28,7 +28,7 @@ from operator import add, itemgetter, truediv
 from rapidfuzz import fuzz, process
 
 from bot.core.match_settings import MatchSettings
-from bot.core.normalise import FUNCTION_WORDS, Normaliser, phrase_alternation
+from bot.core.normalise import FUNCTION_WORDS, HELP_WORDS, Normaliser, phrase_alternation
 from bot.core.result import Candidate, Explanation, Outcome, Result
 from bot.core.topicality import everyday_stems, known_factor, log_ratios, unknown_factor
 from bot.core.word_model import WordModel
@@ -293,6 +293,9 @@ class Index:
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+_ABOUT_THE_BOT = FUNCTION_WORDS | HELP_WORDS
 
 
 def _verbatim(phrasings: list[_Phrasing]) -> dict[str, int]:
@@ -801,6 +804,8 @@ def match(index: Index, question: str, surface: str | None, settings: MatchSetti
         return result(Outcome.NONE, "nothing to match after removing filler", unasked=True)
     if FUNCTION_WORDS.issuperset(tokens):
         return result(Outcome.NONE, "only words that name no topic", unasked=True)
+    if _ABOUT_THE_BOT.issuperset(tokens):
+        return result(Outcome.NONE, "asks how to use the bot, not about a policy", unasked=True)
 
     verbatim = index.verbatim.get(" ".join(tokens))
     sentences = _question_sentences(question) if long_post else []

@@ -166,6 +166,15 @@ things way ways yeah yes yep nope no not ok okay well oh hmm anyway anyways sure
 """
 FUNCTION_WORDS: frozenset[str] = frozenset(map(stem, _FUNCTION_TEXT.split()))
 
+# Words that, with function words only, ask how to use the bot rather than about a policy:
+# a bare "help" shares a word with a knowledge's settings ("help improve ...") and was
+# answered with one.
+_HELP_TEXT = """
+help helps helping command commands usage use using work works info hello hi hey menu
+option options guide instructions
+"""
+HELP_WORDS: frozenset[str] = frozenset(map(stem, _HELP_TEXT.split()))
+
 
 def phrase_alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """Whole-word regex for any of `phrases`, the longest wherever several would fit.

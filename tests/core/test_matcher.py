@@ -394,6 +394,17 @@ def test_words_that_name_no_topic_are_not_a_question(shipped: AnswerService,
     assert shipped.ask("how long").outcome is Outcome.ANSWER  # short, but it names a topic
 
 
+@pytest.mark.parametrize("ask", ["help", "help?", "@bot help me", "what can you do",
+                                 "how does this work", "commands"])
+def test_asking_how_to_use_the_bot_is_not_a_policy_question(shipped: AnswerService,
+                                                            ask: str) -> None:
+    # A bare "help" shares a word with the "Help improve Claude" setting and was answered
+    # with the opt-in comparison; Discord now shows what the bot is for instead.
+    result = shipped.ask(ask)
+    assert result.outcome is Outcome.NONE and result.unasked and result.suggestions == ()
+    assert shipped.ask("help improve claude").outcome is Outcome.ANSWER  # the setting's name
+
+
 def test_a_hyphenated_surface_name_names_the_surface_and_reads_as_its_words(
         shipped: AnswerService) -> None:
     # "claude-code" is a surface word (and the command name) but no phrasing's word: kept
