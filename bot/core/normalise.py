@@ -171,7 +171,7 @@ FUNCTION_WORDS: frozenset[str] = frozenset(map(stem, _FUNCTION_TEXT.split()))
 # answered with one.
 _HELP_TEXT = """
 help helps helping command commands usage use using work works info hello hi hey menu
-option options guide instructions
+option options guide instructions link links url
 """
 HELP_WORDS: frozenset[str] = frozenset(map(stem, _HELP_TEXT.split()))
 

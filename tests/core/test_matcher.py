@@ -395,7 +395,7 @@ def test_words_that_name_no_topic_are_not_a_question(shipped: AnswerService,
 
 
 @pytest.mark.parametrize("ask", ["help", "help?", "@bot help me", "what can you do",
-                                 "how does this work", "commands"])
+                                 "how does this work", "commands", "link?"])
 def test_asking_how_to_use_the_bot_is_not_a_policy_question(shipped: AnswerService,
                                                             ask: str) -> None:
     # A bare "help" shares a word with the "Help improve Claude" setting and was answered
