@@ -300,7 +300,7 @@ def test_curator_vocabulary_fixes_hold(shipped: AnswerService) -> None:
 @pytest.mark.parametrize(("question", "general"), [
     ("training?", "compare-training-default"), ("retention", "compare-retention"),
     ("privacy", "compare-which-terms"), ("terms", "compare-which-terms"),
-    ("opt in", "compare-opt-in")])
+    ("opt in", "compare-opt-in"), ("my data", "compare-collected")])
 def test_a_one_word_topic_gets_the_general_entry_with_its_versions(
         shipped: AnswerService, question: str, general: str) -> None:
     # Short per-surface phrasings ("api log retention", "claude code privacy") used to win a
