@@ -223,6 +223,7 @@ class Normaliser:
         self._known: frozenset[str] = frozenset()
         self._kept_stems: frozenset[str] = frozenset()
         self._known_list: list[str] = []
+        self._known_alpha: frozenset[str] = frozenset()
         self._known_lengths: list[int] = []
         self._typo_cutoff = 100.0
         self._closest = lru_cache(maxsize=4096)(self._closest_known)
@@ -244,6 +245,7 @@ class Normaliser:
         # Nor is an everyday word of the language (`everyday`).
         self._kept_stems = frozenset(map(stem, known)).union(everyday)
         self._known_list = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+        self._known_alpha = frozenset(self._known_list)
         self._known_lengths = [len(w) for w in self._known_list]
         self._typo_cutoff = typo_cutoff
         # A new vocabulary invalidates every cached correction.
@@ -287,18 +289,29 @@ class Normaliser:
                if ord(first) < sys.maxunicode else len(choices))
         if process.extractOne(word, choices[start:end], scorer=fuzz.ratio, processor=None,
                               score_cutoff=self._typo_cutoff) is None:
-            return None
+            return self._transposed(word)
         hits = process.extract(word, choices, scorer=fuzz.ratio,
                                processor=None, score_cutoff=self._typo_cutoff, limit=5)
         # People rarely mistype a word's first letter, while a different word that merely
         # rhymes ("certifications" / "verification") would smuggle in a wrong topic.
         hits = [hit for hit in hits if hit[0][0] == word[0]]
         if not hits:
-            return None
+            return self._transposed(word)
         # Ties in edit similarity go to the word sharing the longer prefix
         # ("retension" is "retention", not "extension").
         return max(hits, key=lambda hit: (hit[1], JaroWinkler.normalized_similarity(
             word, hit[0])))[0]
+
+    def _transposed(self, word: str) -> str | None:
+        """The one known word this is with two neighbouring letters swapped, if any.
+
+        Swapped letters are the commonest typo ("retian", "exprot", "trian"), yet an edit
+        ratio counts a swap as two edits, which short words cannot afford under the
+        cut-off. Two known words within one swap are ambiguous, and then neither is taken.
+        """
+        found = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+        found &= self._known_alpha
+        return found.pop() if len(found) == 1 else None
 
     def _correct(self, words: list[str], notes: list[str]) -> list[str]:
         fixed = []

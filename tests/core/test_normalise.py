@@ -64,6 +64,18 @@ def test_an_inflection_of_a_known_word_is_not_read_as_a_typo() -> None:
     assert normaliser("retension").tokens == ("retention",)  # real typos still corrected
 
 
+def test_two_swapped_letters_are_read_as_the_known_word() -> None:
+    # An edit ratio counts a swap as two edits: "retian" (83 against "retain") fell under
+    # the cut-off and stayed an unknown word.
+    normaliser = Normaliser()
+    normaliser.learn_vocabulary(["retain", "export", "train", "chats", "forms", "from"])
+    assert normaliser("does the api retian data").tokens[-2:] == ("retain", "data")
+    assert normaliser("exprot my chats").tokens == ("export", "my", "chat")
+    assert normaliser("trian").tokens == ("train",)
+    normaliser.learn_vocabulary(["train", "trina"])
+    assert normaliser("trian").tokens == ("trian",)  # one swap from two words: ambiguous
+
+
 def test_an_everyday_word_is_not_read_as_a_typo() -> None:
     normaliser = Normaliser()
     normaliser.learn_vocabulary(["integrations", "retention"])
