@@ -247,7 +247,8 @@ def unasked_embed() -> discord.Embed:
         description=(
             "I answer questions about the data policies in my sources, such as how long "
             "chats are kept or whether they are used for training. Ask one with `/ask`, "
-            "or mention me with your question. `/sources` lists the documents."
+            "or mention me with your question. `/sources` lists the documents, and "
+            "`/privacy` says what I keep about you."
         ),
         colour=NONE_COLOUR,
     )

@@ -318,6 +318,11 @@ async def test_a_reply_that_asks_nothing_is_not_logged_as_a_gap(
         assert sent.body["embeds"][0]["title"] == "Nothing to look up"
         reply = await fake.reply(await fake.slash("ask", question="ok what"))
         assert reply.embed["title"] == "Nothing to look up"
+        # "help" once got a policy answer (it shares a word with a setting's name).
+        helped = await fake.channel_reply(
+            await fake.post_message(f"<@{fake.bot_user['id']}> help", mention_bot=True))
+        assert helped.body["embeds"][0]["title"] == "Nothing to look up"
+        assert "/privacy" in helped.body["embeds"][0]["description"]
         assert await storage.count_gaps("open", None) == 0
         gap = await fake.reply(await fake.slash("ask", question=UNANSWERABLE))
         assert gap.embed["title"] == "No sourced answer yet"
