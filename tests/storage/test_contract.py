@@ -259,25 +259,21 @@ async def test_hostile_text_round_trips_verbatim(storage: Storage) -> None:
     assert Alias("entry", nasty.strip()) in await storage.list_aliases()
 
 
-async def test_a_lone_surrogate_is_stored_as_a_replacement_character(storage: Storage) -> None:
-    """JSON can carry "\\ud800"; SQLite cannot encode it, and the gap used to be lost."""
-    record = await storage.record_gap(gap("why \ud800 this"))
+@pytest.mark.parametrize(("asked", "stored", "alias", "kept"), [
+    # JSON can carry "\ud800"; SQLite cannot encode it, and the gap used to be lost.
+    ("why \ud800 this", "why \ufffd this", "alias \udc00", "alias \ufffd"),
+    # SQLite's length() stops at a NUL, so a question starting with one failed the CHECK on
+    # its length: the gap was lost and the bot logged a storage outage that was none.
+    ("\x00why is this kept", "\ufffdwhy is this kept", "\x00alias", "\ufffdalias"),
+])
+async def test_text_sqlite_cannot_keep_is_stored_with_replacement_characters(
+        storage: Storage, asked: str, stored: str, alias: str, kept: str) -> None:
+    record = await storage.record_gap(gap(asked))
     assert record is not None
     group = await storage.get_gap(record.group_id)
-    assert group is not None and group.question == "why \ufffd this"
-    assert await storage.add_alias("entry", "alias \udc00", "curator") is True
-    assert Alias("entry", "alias \ufffd") in await storage.list_aliases()
-
-
-async def test_a_nul_character_does_not_lose_the_gap(storage: Storage) -> None:
-    """SQLite's length() stops at a NUL, so a question starting with one failed the CHECK on
-    its length: the gap was lost and the bot logged a storage outage that was none."""
-    record = await storage.record_gap(gap("\x00why is this kept"))
-    assert record is not None
-    group = await storage.get_gap(record.group_id)
-    assert group is not None and group.question == "\ufffdwhy is this kept"
-    assert await storage.add_alias("entry", "\x00alias", "curator") is True
-    assert Alias("entry", "\ufffdalias") in await storage.list_aliases()
+    assert group is not None and group.question == stored
+    assert await storage.add_alias("entry", alias, "curator") is True
+    assert Alias("entry", kept) in await storage.list_aliases()
 
 
 # -- listing ---------------------------------------------------------------------------
