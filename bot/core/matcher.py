@@ -226,10 +226,10 @@ class Index:
             terms_words=terms_words,
             hint_words=hint_words,
             scope_words=scope_words,
-            surface_re=_phrase_pattern(surface_words),
-            terms_re=_phrase_pattern(terms_words),
-            hint_re=_phrase_pattern(hint_words),
-            scope_re=_phrase_pattern(scope_words),
+            surface_re=phrase_alternation(surface_words),
+            terms_re=phrase_alternation(terms_words),
+            hint_re=phrase_alternation(hint_words),
+            scope_re=phrase_alternation(scope_words),
             parents={k: tuple(v) for k, v in parents.items()},
             position=position,
             common=common,
@@ -389,11 +389,6 @@ def _named(pattern: re.Pattern[str] | None, meaning: dict[str, str], plain: str)
     if pattern is None:
         return []
     return list(dict.fromkeys(meaning[m.group()] for m in pattern.finditer(plain)))
-
-
-def _phrase_pattern(phrases: dict[str, str]) -> re.Pattern[str] | None:
-    """Whole-word alternation, longest phrase first, over space-joined cleaned words."""
-    return phrase_alternation(phrases)
 
 
 def _surface_fits(entry: Entry, surface: str) -> bool:
